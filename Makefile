@@ -1,0 +1,46 @@
+# The verbs of the course. Every target creates .venv on first use (Python 3.11+ and git are all it needs).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(abspath $(VENV))/bin
+STAMP  := $(VENV)/.installed
+# nbgrader runs alembic as a subprocess: the environment's bin/ must come first on PATH.
+export PATH := $(BIN):$(PATH)
+# Test runs read the real data sets from the offline mirror when it is there (see README, "Data").
+MIRROR := $(abspath ../shared/data)
+PORT   ?= 8888
+
+.PHONY: help lab test test-fast lint data bench clean-grading
+help:
+	@echo "make lab     open the course in JupyterLab (http://127.0.0.1:$(PORT))"
+	@echo "make test    run the whole test suite"
+	@echo "make data    download and check every data set ahead of a class"
+	@echo "make bench   print notebook run times"
+	@echo "make lint    ruff over the library and the tests"
+
+$(STAMP): pyproject.toml
+	@test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(VENV)/bin/python -m pip install --quiet -e '.[test]'
+	@touch $@
+
+lab: $(STAMP)
+	@mkdir -p grading/exchange && chmod 1777 grading/exchange
+	$(BIN)/jupyter lab --ip=127.0.0.1 --port=$(PORT) --no-browser --ServerApp.root_dir=. \
+		--LabApp.default_url=/lab/tree/course/README.md $(if $(filter 0,$(shell id -u)),--allow-root,)
+
+test: $(STAMP)
+	@if [ -z "$$HELPCOURSE_DATA_DIR" ] && [ -d "$(MIRROR)" ]; then export HELPCOURSE_DATA_DIR="$(MIRROR)"; fi; \
+	$(BIN)/ruff check src tests grading && $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests grading
+
+data: $(STAMP)
+	$(BIN)/python -m helpcourse.data fetch
+
+bench: $(STAMP)
+	@if [ -z "$$HELPCOURSE_DATA_DIR" ] && [ -d "$(MIRROR)" ]; then export HELPCOURSE_DATA_DIR="$(MIRROR)"; fi; \
+	$(BIN)/python bench/notebook_times.py
+
+clean-grading:
+	cd grading && rm -rf release submitted autograded feedback gradebook.db grades.csv exchange

@@ -1,0 +1,153 @@
+"""Interactive demos: a figure builder from :mod:`helpcourse.figures` wired to labelled ipywidgets controls.
+
+Demos hold no statistics of their own: they call :mod:`helpcourse.simulate`, :mod:`helpcourse.effects` and
+:mod:`helpcourse.findings`, and update the traces of one ``FigureWidget`` inside ``batch_update()``. Every demo
+is an ``ipywidgets.VBox`` (controls, figure, a live text alternative), so a notebook cell shows it with one call
+and a test can drive its controls directly.
+"""
+
+from __future__ import annotations
+
+import html
+
+import ipywidgets as widgets
+import plotly.graph_objects as go
+
+from helpcourse import figures, findings, simulate
+
+SLIDER_STYLE = {"description_width": "initial"}
+SLIDER_LAYOUT = widgets.Layout(width="480px")
+
+
+def _live_text(text: str) -> str:
+    """A text alternative that screen readers announce when it changes."""
+    return f'<p aria-live="polite" class="helpcourse-alt"><b>What the figure shows:</b> {html.escape(text)}</p>'
+
+
+class CorrelationExplorer(widgets.VBox):
+    """What does a correlation of r look like? Simulated clients, and the recovery rates of two alliance halves.
+
+    Controls: a slider for the correlation ``r`` and one for the number of clients. The scatter shows each
+    simulated client; the bars show the share recovered among clients with a stronger and with a weaker
+    alliance. With ``exact=True`` simulation the sample correlation equals the slider's value.
+    """
+
+    def __init__(self, r: float = 0.28, n_clients: int = 200, seed: int = 2018) -> None:
+        self.seed = seed
+        self.r_slider = widgets.FloatSlider(
+            value=r, min=0.0, max=0.9, step=0.01, description="Correlation r", readout_format=".2f",
+            continuous_update=True, style=SLIDER_STYLE, layout=SLIDER_LAYOUT,
+        )
+        self.n_slider = widgets.IntSlider(
+            value=n_clients, min=20, max=1000, step=10, description="Number of clients",
+            continuous_update=False, style=SLIDER_STYLE, layout=SLIDER_LAYOUT,
+        )
+        clients, stronger, weaker = self._compute()
+        self.figure = go.FigureWidget(
+            figures.alliance_outcome_figure(clients["alliance"], clients["outcome"], r, stronger, weaker)
+        )
+        self.description = widgets.HTML(_live_text(figures.describe_alliance_outcome(r, n_clients, stronger, weaker)))
+        self.r_slider.observe(self._update, names="value")
+        self.n_slider.observe(self._update, names="value")
+        super().__init__([widgets.VBox([self.r_slider, self.n_slider]), self.figure, self.description])
+
+    def _compute(self):
+        clients = simulate.simulate_alliance_outcome(self.r_slider.value, self.n_slider.value, seed=self.seed)
+        stronger, weaker = simulate.recovery_rates_by_alliance(clients)
+        return clients, stronger, weaker
+
+    def _update(self, _change: dict | None = None) -> None:
+        r, n = self.r_slider.value, self.n_slider.value
+        clients, stronger, weaker = self._compute()
+        cut = clients["alliance"].median()
+        top, bottom = clients[clients["alliance"] > cut], clients[clients["alliance"] <= cut]
+        with self.figure.batch_update():
+            self.figure.data[0].x, self.figure.data[0].y = top["alliance"].to_numpy(), top["outcome"].to_numpy()
+            self.figure.data[1].x = bottom["alliance"].to_numpy()
+            self.figure.data[1].y = bottom["outcome"].to_numpy()
+            self.figure.data[2].y, self.figure.data[2].text = [stronger], [figures.format_percent(stronger)]
+            self.figure.data[3].y, self.figure.data[3].text = [weaker], [figures.format_percent(weaker)]
+            self.figure.layout.title.text = (
+                f"Alliance and outcome when r = {figures.format_r(r)} ({n} simulated clients)"
+            )
+        self.description.value = _live_text(figures.describe_alliance_outcome(r, n, stronger, weaker))
+
+
+class RelationshipForest(widgets.VBox):
+    """A forest plot of the relationship elements' links with outcome, on the r or the d scale, sortable."""
+
+    SORTS = {"Order of the task force": "task force", "Largest first": "size"}
+
+    def __init__(self, scale: str = "r") -> None:
+        self.scale = widgets.ToggleButtons(
+            options=[("Correlation r", "r"), ("Standardised difference d", "d")], value=scale,
+            description="Show as", style=SLIDER_STYLE,
+            tooltips=["Correlation with outcome", "Difference between groups in standard deviations"],
+        )
+        self.sort = widgets.Dropdown(
+            options=list(self.SORTS.items()), value="task force", description="Sort", style=SLIDER_STYLE,
+        )
+        rows = self._rows()
+        self.figure = go.FigureWidget(figures.forest_plot(rows, self._axis_title(), self._title()))
+        self.description = widgets.HTML(_live_text(figures.describe_forest(rows, self.scale.value)))
+        self.scale.observe(self._update, names="value")
+        self.sort.observe(self._update, names="value")
+        super().__init__([widgets.HBox([self.scale, self.sort]), self.figure, self.description])
+
+    def _rows(self):
+        rows = findings.relationship_elements(self.scale.value)
+        if self.sort.value == "size":
+            rows = rows.sort_values("estimate", ascending=False, kind="stable").reset_index(drop=True)
+        return rows
+
+    def _axis_title(self) -> str:
+        return "Correlation with outcome (r)" if self.scale.value == "r" else "Standardised difference (d)"
+
+    def _title(self) -> str:
+        return "The relationship and outcome: meta-analyses of the third APA task force (2018)"
+
+    def _update(self, _change: dict | None = None) -> None:
+        new = figures.forest_plot(self._rows(), self._axis_title(), self._title())
+        with self.figure.batch_update():
+            for trace, fresh in zip(self.figure.data, new.data, strict=True):
+                trace.x, trace.y, trace.error_x, trace.customdata = fresh.x, fresh.y, fresh.error_x, fresh.customdata
+            self.figure.layout.xaxis.title.text = new.layout.xaxis.title.text
+            self.figure.layout.yaxis.categoryarray = new.layout.yaxis.categoryarray
+        self.description.value = _live_text(figures.describe_forest(self._rows(), self.scale.value))
+
+
+def correlation_explorer(r: float = 0.28, n_clients: int = 200, seed: int = 2018) -> CorrelationExplorer:
+    """Show the "what does r look like" demo (module 01)."""
+    return CorrelationExplorer(r=r, n_clients=n_clients, seed=seed)
+
+
+def relationship_forest(scale: str = "r") -> RelationshipForest:
+    """Show the forest plot of relationship elements (module 01)."""
+    return RelationshipForest(scale=scale)
+
+
+TREATMENT_LABELS = {
+    "no_contact": "No contact",
+    "self_help": "Self-help material",
+    "ind_counseling": "Individual counselling",
+    "grp_counseling": "Group counselling",
+}
+
+
+def quit_rates_figure(totals) -> widgets.VBox:
+    """Quit rates by kind of help (module 01), with its text alternative under the plot.
+
+    Parameters
+    ----------
+    totals
+        A DataFrame indexed by treatment code (``no_contact``, ``self_help``, ``ind_counseling``,
+        ``grp_counseling``) with columns ``xi`` (quitters), ``ni`` (participants) and ``quit_rate``.
+    """
+    order = [code for code in TREATMENT_LABELS if code in totals.index]
+    labels = [TREATMENT_LABELS[code] for code in order]
+    rates = [float(totals.loc[code, "quit_rate"]) for code in order]
+    counts = [f"{int(totals.loc[code, 'xi']):,} of {int(totals.loc[code, 'ni']):,}" for code in order]
+    fig = figures.group_rates_figure(labels, rates, counts, "Who quit smoking, by kind of help (all trials added up)")
+    text = "; ".join(f"{label}: {figures.format_percent(rate)} quit ({count})"
+                     for label, rate, count in zip(labels, rates, counts, strict=True))
+    return widgets.VBox([go.FigureWidget(fig), widgets.HTML(_live_text(text + "."))])

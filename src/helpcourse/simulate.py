@@ -1,0 +1,368 @@
+"""Seeded simulations of clients and therapists, for the course's interactive demonstrations.
+
+Each simulation draws all its random numbers from ``numpy.random.default_rng(seed)``, so the same seed
+always gives the same clients: a figure in the notes, an exercise and its model answer all agree. The
+seed is a keyword argument with a visible default; change it to see another sample from the same world.
+
+* :func:`simulate_alliance_outcome` - clients whose alliance and outcome correlate exactly as chosen.
+* :func:`simulate_therapist_effects` - clients nested in therapists who differ in their average outcome.
+* :func:`simulate_alliance_multilevel` - alliance as a property of both therapist and client
+  (Baldwin, Wampold & Imel, 2007).
+
+References
+----------
+Baldwin, S. A., & Imel, Z. E. (2013). Therapist effects: Findings and methods. In M. J. Lambert (Ed.),
+*Bergin and Garfield's handbook of psychotherapy and behavior change* (6th ed., pp. 258-297). Wiley.
+Baldwin, S. A., Wampold, B. E., & Imel, Z. E. (2007). Untangling the alliance-outcome correlation:
+Exploring the relative importance of therapist and patient variability in the alliance. *Journal of
+Consulting and Clinical Psychology, 75*, 842-852.
+Flückiger, C., Del Re, A. C., Wampold, B. E., & Horvath, A. O. (2018). The alliance in adult
+psychotherapy: A meta-analytic synthesis. *Psychotherapy, 55*, 316-340.
+Shrout, P. E., & Fleiss, J. L. (1979). Intraclass correlations: Uses in assessing rater reliability.
+*Psychological Bulletin, 86*, 420-428.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from helpcourse.effects import _check_correlation
+
+__all__ = [
+    "decompose_alliance_correlation",
+    "estimate_therapist_share",
+    "recovery_rates_by_alliance",
+    "simulate_alliance_multilevel",
+    "simulate_alliance_outcome",
+    "simulate_therapist_effects",
+]
+
+
+# --------------------------------------------------------------------------------------------------
+# Input checking
+# --------------------------------------------------------------------------------------------------
+
+
+def _check_count(value: Any, name: str, minimum: int) -> int:
+    """A whole number of at least ``minimum`` (numpy integers and whole floats such as 100.0 are accepted)."""
+    if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
+        raise ValueError(f"{name} must be a whole number of at least {minimum}; you gave {value!r}.")
+    if not float(value).is_integer() or value < minimum:
+        raise ValueError(f"{name} must be a whole number of at least {minimum}; you gave {value:g}.")
+    return int(value)
+
+
+def _check_share(value: Any, name: str) -> float:
+    """A proportion from 0 up to (but not including) 1."""
+    expected = f"{name} must be a proportion from 0 up to (but not including) 1"
+    if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real) or not math.isfinite(value):
+        raise ValueError(f"{expected}; you gave {value!r}.")
+    if not 0 <= value < 1:
+        message = f"{expected}; you gave {value:g}."
+        if 1 <= value <= 100:
+            message += f" Did you mean {value / 100:g}?"
+        raise ValueError(message)
+    return float(value)
+
+
+def _check_number(value: Any, name: str) -> float:
+    if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real) or not math.isfinite(value):
+        raise ValueError(f"{name} must be a finite number; you gave {value!r}.")
+    return float(value)
+
+
+def _check_seed(seed: Any) -> int:
+    if isinstance(seed, bool | np.bool_) or not isinstance(seed, numbers.Integral) or seed < 0:
+        raise ValueError(f"seed must be a whole number of 0 or more (for example 2018); you gave {seed!r}.")
+    return int(seed)
+
+
+def _require_columns(df: pd.DataFrame, columns: tuple[str, ...]) -> None:
+    if not isinstance(df, pd.DataFrame):
+        raise ValueError(
+            f"Expected a pandas DataFrame with columns {', '.join(columns)}; you gave a {type(df).__name__}."
+        )
+    missing = [column for column in columns if column not in df.columns]
+    if missing:
+        raise ValueError(
+            f"The data frame needs the column(s) {', '.join(missing)}; "
+            f"it has {', '.join(map(str, df.columns))}."
+        )
+    if len(df) == 0:
+        raise ValueError("The data frame is empty: there are no clients to summarise.")
+
+
+def _standardise(values: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """z-scores: mean 0 and sample standard deviation (ddof = 1) 1."""
+    centred = values - values.mean()
+    return centred / centred.std(ddof=1)
+
+
+def _group_means(
+    codes: npt.NDArray[np.intp], counts: npt.NDArray[np.int64], values: npt.NDArray[np.float64]
+) -> npt.NDArray[np.float64]:
+    return np.bincount(codes, weights=values, minlength=counts.size) / counts
+
+
+# --------------------------------------------------------------------------------------------------
+# Alliance and outcome
+# --------------------------------------------------------------------------------------------------
+
+
+def simulate_alliance_outcome(
+    r: float, n_clients: int, *, seed: int = 2018, exact: bool = True
+) -> pd.DataFrame:
+    """Simulate clients whose alliance and outcome scores correlate r.
+
+    Alliance and outcome are standardised (mean 0, standard deviation 1; higher outcome is better), and a
+    client counts as recovered when the outcome is above 0, the mean. With ``exact=True`` the noise is made
+    exactly uncorrelated with the alliance scores before the outcome is built, so the correlation in the
+    sample equals ``r`` (to rounding error) rather than only on average: a student who chooses r = .28 sees
+    r = .28.
+
+    Parameters
+    ----------
+    r : float
+        Correlation between alliance and outcome, between -1 and 1 (.28 in Flückiger et al., 2018).
+    n_clients : int
+        Number of clients, at least 3.
+    seed : int, default 2018
+        Seed of the random number generator.
+    exact : bool, default True
+        If True the sample correlation equals ``r``; if False it varies around ``r`` from sample to sample,
+        as it does in real studies.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per client with columns ``alliance`` (float), ``outcome`` (float) and ``recovered`` (bool).
+    """
+    r_value = float(_check_correlation(_check_number(r, "r")))
+    n = _check_count(n_clients, "n_clients", 3)
+    rng = np.random.default_rng(_check_seed(seed))
+    alliance = rng.standard_normal(n)
+    noise = rng.standard_normal(n)
+    if exact:
+        alliance = _standardise(alliance)
+        noise = noise - noise.mean()
+        noise = _standardise(noise - (noise @ alliance) / (alliance @ alliance) * alliance)
+        outcome = r_value * alliance + math.sqrt(1 - r_value**2) * noise
+    else:
+        outcome = _standardise(r_value * alliance + math.sqrt(1 - r_value**2) * noise)
+        alliance = _standardise(alliance)
+    return pd.DataFrame({"alliance": alliance, "outcome": outcome, "recovered": outcome > 0})
+
+
+def recovery_rates_by_alliance(df: pd.DataFrame) -> tuple[float, float]:
+    """Share of clients recovered in the stronger-alliance half and in the weaker-alliance half.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Clients with columns ``alliance`` and ``recovered`` (as made by :func:`simulate_alliance_outcome`).
+
+    Returns
+    -------
+    tuple of float
+        The proportion recovered among clients with alliance above the median, then among clients with
+        alliance at or below the median.
+    """
+    _require_columns(df, ("alliance", "recovered"))
+    alliance = df["alliance"].to_numpy(dtype=float)
+    recovered = df["recovered"].to_numpy(dtype=bool)
+    above = alliance > np.median(alliance)
+    if above.all() or not above.any():
+        raise ValueError("All clients have the same alliance score, so there is no stronger and weaker half.")
+    return float(recovered[above].mean()), float(recovered[~above].mean())
+
+
+# --------------------------------------------------------------------------------------------------
+# Therapist effects
+# --------------------------------------------------------------------------------------------------
+
+
+def simulate_therapist_effects(
+    n_therapists: int, clients_per_therapist: int, therapist_share: float, *, seed: int = 2005
+) -> pd.DataFrame:
+    """Simulate clients nested in therapists who differ in their average outcome.
+
+    outcome = therapist effect + client deviation, with the therapist effect drawn from N(0, share) and the
+    client deviation from N(0, 1 - share), so the total variance is 1 and the intraclass correlation (the
+    share of outcome variance that lies between therapists) is ``therapist_share``. Around 5% is typical in
+    naturalistic settings (Baldwin & Imel, 2013).
+
+    Parameters
+    ----------
+    n_therapists : int
+        Number of therapists, at least 2.
+    clients_per_therapist : int
+        Number of clients seen by each therapist, at least 2.
+    therapist_share : float
+        Share of outcome variance due to therapists, from 0 up to (but not including) 1.
+    seed : int, default 2005
+        Seed of the random number generator.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per client with columns ``therapist_id`` (int, from 0), ``client_id`` (int, unique, from 0)
+        and ``outcome`` (float; higher is better).
+    """
+    n_t = _check_count(n_therapists, "n_therapists", 2)
+    per = _check_count(clients_per_therapist, "clients_per_therapist", 2)
+    share = _check_share(therapist_share, "therapist_share")
+    rng = np.random.default_rng(_check_seed(seed))
+    therapist_id = np.repeat(np.arange(n_t), per)
+    therapist_effect = rng.normal(0.0, math.sqrt(share), n_t)
+    client_deviation = rng.normal(0.0, math.sqrt(1 - share), n_t * per)
+    return pd.DataFrame(
+        {
+            "therapist_id": therapist_id,
+            "client_id": np.arange(n_t * per),
+            "outcome": therapist_effect[therapist_id] + client_deviation,
+        }
+    )
+
+
+def estimate_therapist_share(df: pd.DataFrame) -> float:
+    """Estimate the share of outcome variance between therapists: the one-way ANOVA ICC(1).
+
+    ICC(1) = (MSB - MSW) / (MSB + (n0 - 1) MSW) (Shrout & Fleiss, 1979), where MSB and MSW are the
+    between- and within-therapist mean squares and n0 = (N - sum(n_j^2) / N) / (k - 1) is the average
+    caseload (equal to the caseload when every therapist sees the same number of clients). A negative
+    estimate, which happens by chance when the true share is close to 0, is reported as 0.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Clients with columns ``therapist_id`` and ``outcome`` (as made by :func:`simulate_therapist_effects`).
+
+    Returns
+    -------
+    float
+        Estimated therapist share of outcome variance, between 0 and 1.
+    """
+    _require_columns(df, ("therapist_id", "outcome"))
+    outcome = df["outcome"].to_numpy(dtype=float)
+    codes, _ = pd.factorize(df["therapist_id"])
+    counts = np.bincount(codes)
+    k, n = counts.size, outcome.size
+    if k < 2:
+        raise ValueError("At least 2 therapists are needed to compare therapists; the data have 1.")
+    if n - k < 1:
+        raise ValueError(
+            "At least one therapist needs 2 or more clients to estimate the within-therapist spread."
+        )
+    means = _group_means(codes, counts, outcome)
+    ms_between = float(np.sum(counts * (means - outcome.mean()) ** 2)) / (k - 1)
+    ms_within = float(np.sum((outcome - means[codes]) ** 2)) / (n - k)
+    n0 = (n - float(np.sum(counts**2)) / n) / (k - 1)
+    denominator = ms_between + (n0 - 1) * ms_within
+    if denominator == 0:
+        raise ValueError("Every client has the same outcome, so there is no variance to divide up.")
+    return max(0.0, (ms_between - ms_within) / denominator)
+
+
+# --------------------------------------------------------------------------------------------------
+# Therapist and client contributions to the alliance
+# --------------------------------------------------------------------------------------------------
+
+
+def simulate_alliance_multilevel(
+    n_therapists: int,
+    clients_per_therapist: int,
+    between_therapist_slope: float,
+    within_therapist_slope: float,
+    therapist_alliance_share: float,
+    *,
+    seed: int = 2007,
+) -> pd.DataFrame:
+    """Simulate clients nested in therapists, with alliance coming partly from the therapist.
+
+    alliance = therapist mean + client deviation, with the therapist mean drawn from
+    N(0, therapist_alliance_share) and the client deviation from N(0, 1 - therapist_alliance_share), so
+    alliance has variance 1. outcome = between_therapist_slope * therapist mean + within_therapist_slope *
+    client deviation + noise, with noise drawn from N(0, 1). Setting the within-therapist slope to 0 gives the
+    pattern Baldwin, Wampold and Imel (2007) found: therapists who form stronger alliances on average have
+    better outcomes, but a client's alliance relative to the therapist's other clients predicts nothing.
+
+    Parameters
+    ----------
+    n_therapists : int
+        Number of therapists, at least 3.
+    clients_per_therapist : int
+        Number of clients seen by each therapist, at least 2.
+    between_therapist_slope : float
+        Change in outcome per unit of the therapist's mean alliance.
+    within_therapist_slope : float
+        Change in outcome per unit of the client's deviation from the therapist's mean alliance.
+    therapist_alliance_share : float
+        Share of alliance variance that lies between therapists, from 0 up to (but not including) 1.
+    seed : int, default 2007
+        Seed of the random number generator.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per client with columns ``therapist_id`` (int, from 0), ``alliance`` and ``outcome`` (float).
+    """
+    n_t = _check_count(n_therapists, "n_therapists", 3)
+    per = _check_count(clients_per_therapist, "clients_per_therapist", 2)
+    b_between = _check_number(between_therapist_slope, "between_therapist_slope")
+    b_within = _check_number(within_therapist_slope, "within_therapist_slope")
+    share = _check_share(therapist_alliance_share, "therapist_alliance_share")
+    rng = np.random.default_rng(_check_seed(seed))
+    therapist_id = np.repeat(np.arange(n_t), per)
+    therapist_mean = rng.normal(0.0, math.sqrt(share), n_t)[therapist_id]
+    client_deviation = rng.normal(0.0, math.sqrt(1 - share), n_t * per)
+    noise = rng.standard_normal(n_t * per)
+    return pd.DataFrame(
+        {
+            "therapist_id": therapist_id,
+            "alliance": therapist_mean + client_deviation,
+            "outcome": b_between * therapist_mean + b_within * client_deviation + noise,
+        }
+    )
+
+
+def decompose_alliance_correlation(df: pd.DataFrame) -> dict[str, float]:
+    """Split the alliance-outcome correlation into its between-therapist and within-therapist parts.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Clients with columns ``therapist_id``, ``alliance`` and ``outcome`` (as made by
+        :func:`simulate_alliance_multilevel`), from at least 3 therapists.
+
+    Returns
+    -------
+    dict of str to float
+        ``total_r``: the correlation across all clients, ignoring therapists; ``between_r``: the
+        correlation between therapists' mean alliance and mean outcome (one point per therapist);
+        ``within_r``: the correlation between clients' deviations from their own therapist's means.
+    """
+    _require_columns(df, ("therapist_id", "alliance", "outcome"))
+    alliance = df["alliance"].to_numpy(dtype=float)
+    outcome = df["outcome"].to_numpy(dtype=float)
+    codes, _ = pd.factorize(df["therapist_id"])
+    counts = np.bincount(codes)
+    if counts.size < 3:
+        raise ValueError(
+            "At least 3 therapists are needed for a between-therapist correlation; "
+            f"the data have {counts.size}."
+        )
+    alliance_means = _group_means(codes, counts, alliance)
+    outcome_means = _group_means(codes, counts, outcome)
+    return {
+        "total_r": float(np.corrcoef(alliance, outcome)[0, 1]),
+        "between_r": float(np.corrcoef(alliance_means, outcome_means)[0, 1]),
+        "within_r": float(
+            np.corrcoef(alliance - alliance_means[codes], outcome - outcome_means[codes])[0, 1]
+        ),
+    }
