@@ -30,10 +30,10 @@ lab: $(STAMP)
 
 test: $(STAMP)
 	@if [ -z "$$HELPCOURSE_DATA_DIR" ] && [ -d "$(MIRROR)" ]; then export HELPCOURSE_DATA_DIR="$(MIRROR)"; fi; \
-	$(BIN)/ruff check src tests grading && $(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/ruff check src tests grading tools bench && $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests grading
+	$(BIN)/ruff check src tests grading tools bench
 
 data: $(STAMP)
 	$(BIN)/python -m helpcourse.data fetch

@@ -604,8 +604,16 @@ _METAPSY_CATEGORY = [
     "target_group",
     "ba",
 ]
-_METAPSY_STR = ["study", "multi_arm1", "multi_arm2", "dich_paper", "other_stat", "format_details", "full_ref"]
-_METAPSY_STR_AFTER = ["comparison_id"]
+_METAPSY_STR = [
+    "study",
+    "multi_arm1",
+    "multi_arm2",
+    "dich_paper",
+    "other_stat",
+    "format_details",
+    "full_ref",
+    "comparison_id",
+]
 
 
 def load_metapsy_comparisons() -> pd.DataFrame:
@@ -660,19 +668,12 @@ def load_metapsy_comparisons() -> pd.DataFrame:
     path = fetch_file("metapsy_depression_psyctr", "data.csv")
     df = pd.read_csv(path, sep=";", decimal=",", encoding="utf-8", keep_default_na=False, na_values=["NA"])
     df = df.drop(columns=df.columns[0]).rename(columns=_METAPSY_RENAME)
-    dtypes: dict[str, Any] = {}
-    known = set(_METAPSY_INT) | set(_METAPSY_CATEGORY) | set(_METAPSY_STR) | set(_METAPSY_STR_AFTER)
-    for column in df.columns:
-        if column in _METAPSY_INT:
-            dtypes[column] = "int64"
-        elif column in _METAPSY_CATEGORY:
-            dtypes[column] = "category"
-        elif column in _METAPSY_STR or column in _METAPSY_STR_AFTER:
-            dtypes[column] = "str"
-        elif column in ("g", "g_se"):
-            dtypes[column] = "float64"
-        elif column not in known:
-            dtypes[column] = "Float64"
+    # Every column not listed as an integer, a label or free text is a measurement: nullable float.
+    dtypes: dict[str, Any] = dict.fromkeys(df.columns, "Float64")
+    dtypes.update(dict.fromkeys(_METAPSY_INT, "int64"))
+    dtypes.update(dict.fromkeys(_METAPSY_CATEGORY, "category"))
+    dtypes.update(dict.fromkeys(_METAPSY_STR, "str"))
+    dtypes.update({"g": "float64", "g_se": "float64"})
     df = df.astype(dtypes)
     if len(df) != 900:
         raise ValueError(f"expected 900 comparisons in the Metapsy file, found {len(df)}")

@@ -1,0 +1,101 @@
+"""Figures and demos: the plotted data are the expected values, controls are labelled, updates happen in place."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from helpcourse import demos, effects, figures, findings, simulate
+
+
+def _scatter_r(fig) -> float:
+    x = np.concatenate([np.asarray(fig.data[0].x), np.asarray(fig.data[1].x)])
+    y = np.concatenate([np.asarray(fig.data[0].y), np.asarray(fig.data[1].y)])
+    return float(np.corrcoef(x, y)[0, 1])
+
+
+def test_correlation_explorer_plots_the_chosen_r():
+    demo = demos.correlation_explorer(r=0.28, n_clients=200)
+    assert _scatter_r(demo.figure) == pytest.approx(0.28, abs=1e-9)
+    assert len(demo.figure.data[0].x) + len(demo.figure.data[1].x) == 200
+
+
+def test_moving_the_slider_updates_the_same_figure():
+    demo = demos.correlation_explorer(r=0.28, n_clients=200)
+    figure = demo.figure
+    demo.r_slider.value = 0.5
+    assert demo.figure is figure
+    assert _scatter_r(figure) == pytest.approx(0.5, abs=1e-9)
+    clients = simulate.simulate_alliance_outcome(0.5, 200, seed=2018)
+    stronger, weaker = simulate.recovery_rates_by_alliance(clients)
+    assert figure.data[2].y[0] == pytest.approx(stronger)
+    assert figure.data[3].y[0] == pytest.approx(weaker)
+    assert "r = .50" in figure.layout.title.text
+    assert "r = .50" in demo.description.value and f"{100 * stronger:.0f}%" in demo.description.value
+
+
+def test_number_of_clients_slider():
+    demo = demos.correlation_explorer(r=0.3, n_clients=200)
+    demo.n_slider.value = 1000
+    assert len(demo.figure.data[0].x) + len(demo.figure.data[1].x) == 1000
+
+
+def test_controls_are_labelled_with_visible_numbers():
+    demo = demos.correlation_explorer()
+    for slider in (demo.r_slider, demo.n_slider):
+        assert slider.description and slider.readout
+    forest = demos.relationship_forest()
+    assert forest.scale.description == "Show as" and forest.sort.description == "Sort"
+
+
+def test_forest_plots_the_evidence_table_and_converts_to_d():
+    forest = demos.relationship_forest()
+    rows = findings.relationship_elements("r")
+    plotted = dict(zip(forest.figure.data[0].y, forest.figure.data[0].x, strict=True))
+    assert plotted["Alliance"] == pytest.approx(0.278)
+    assert plotted["Empathy"] == pytest.approx(0.28)
+    forest.scale.value = "d"
+    plotted_d = dict(zip(forest.figure.data[0].y, forest.figure.data[0].x, strict=True))
+    assert plotted_d["Alliance"] == pytest.approx(effects.r_to_d(0.278))
+    without_ci = dict(zip(forest.figure.data[1].y, forest.figure.data[1].x, strict=True))
+    regard = rows.set_index("label").loc["Positive regard (g, converted)", "estimate"]
+    assert regard == pytest.approx(effects.d_to_r(0.28))
+    assert without_ci["Positive regard (g, converted)"] == pytest.approx(effects.r_to_d(regard))
+    assert "d scale" in forest.description.value
+
+
+def test_forest_sort_by_size_orders_rows():
+    forest = demos.relationship_forest()
+    forest.sort.value = "size"
+    order = list(forest.figure.layout.yaxis.categoryarray)[::-1]
+    estimates = findings.relationship_elements("r").set_index("label")["estimate"]
+    assert [estimates[label] for label in order] == sorted(estimates, reverse=True)
+
+
+def test_every_figure_has_a_second_encoding_besides_colour():
+    fig = figures.alliance_outcome_figure([0, 1, 2, 3], [0, 1, 1, 2], 0.5, 0.6, 0.4)
+    assert fig.data[0].marker.symbol != fig.data[1].marker.symbol
+    assert fig.data[2].marker.pattern.shape != fig.data[3].marker.pattern.shape
+    forest = figures.forest_plot(findings.relationship_elements("r"), "r", "t")
+    assert forest.data[0].marker.symbol != forest.data[1].marker.symbol
+
+
+def test_palette_is_okabe_ito():
+    assert figures.PALETTE["blue"] == "#0072B2" and figures.PALETTE["orange"] == "#E69F00"
+
+
+def test_text_alternatives_state_the_numbers():
+    text = figures.describe_alliance_outcome(0.28, 200, 0.59, 0.41)
+    assert "r = .28" in text and "59%" in text and "41%" in text and "18 more clients in every 100" in text
+    assert figures.format_r(-0.05) == "-.05" and figures.format_r(0.278) == ".28"
+
+
+def test_quit_rates_figure_lists_every_kind_of_help():
+    import pandas as pd
+
+    totals = pd.DataFrame({"xi": [10, 30], "ni": [100, 100]}, index=["no_contact", "ind_counseling"])
+    totals["quit_rate"] = totals["xi"] / totals["ni"]
+    box = demos.quit_rates_figure(totals)
+    fig, alt = box.children
+    assert list(fig.data[0].x) == [0.1, 0.3]
+    assert "No contact: 10% quit (10 of 100)" in alt.value

@@ -1,0 +1,191 @@
+"""The nbgrader cycle with the real commands, on a copy of the course root.
+
+For every exercise: ``nbgrader validate`` passes on the source; ``generate_assignment`` writes a release with no
+solution or hidden test; ``validate --invert`` passes on the release; submissions (the source's solutions, the
+untouched release, a partly answered release) autograde to the points they deserve; ``generate_feedback`` writes
+HTML and ``export`` writes the grades.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+EXERCISES = sorted(p.name for p in (REPO / "course" / "exercises").iterdir() if p.is_dir())
+pytestmark = pytest.mark.pipeline
+
+
+def nbgrader(course: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    """Run one nbgrader command in the course root, as an instructor would."""
+    env = dict(os.environ)
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"  # nbgrader runs alembic
+    result = subprocess.run(
+        [sys.executable, "-m", "nbgrader", *args], cwd=course / "grading", env=env, capture_output=True,
+        text=True, timeout=600,
+    )
+    if check and result.returncode != 0:
+        raise AssertionError(f"nbgrader {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
+    return result
+
+
+def solution_lines(source: nbformat.NotebookNode) -> list[str]:
+    """Lines inside solution regions and hidden tests of a source notebook (must never reach students)."""
+    lines = []
+    for cell in source.cells:
+        for region in re.findall(r"### BEGIN (?:SOLUTION|HIDDEN TESTS)\n(.*?)### END", cell.source, re.DOTALL):
+            lines += [line.strip() for line in region.splitlines() if len(line.strip()) > 12]
+        meta = cell.metadata.get("nbgrader", {})
+        if cell.cell_type == "markdown" and meta.get("solution"):
+            lines += [line.strip() for line in cell.source.splitlines() if len(line.strip()) > 12]
+    return lines
+
+
+def answered(release: nbformat.NotebookNode, answers: dict[str, str]) -> nbformat.NotebookNode:
+    """A copy of the released notebook with some `name = ...` lines completed, as a student would."""
+    nb = nbformat.from_dict(json.loads(json.dumps(release)))
+    for cell in nb.cells:
+        for name, value in answers.items():
+            cell.source = re.sub(rf"^{name} = \.\.\.", f"{name} = {value}", cell.source, flags=re.MULTILINE)
+    return nb
+
+
+@pytest.fixture(scope="module", params=EXERCISES)
+def graded_course(request, tmp_path_factory):
+    """A copy of the course root with the exercise released, three submissions autograded, feedback and export."""
+    name = request.param
+    course = tmp_path_factory.mktemp(name)
+    (course / "grading").mkdir()
+    shutil.copy(REPO / "grading" / "nbgrader_config.py", course / "grading")
+    shutil.copytree(REPO / "course" / "exercises" / name, course / "course" / "exercises" / name)
+    source_path = course / "course" / "exercises" / name / f"{name}.ipynb"
+    source = nbformat.read(source_path, as_version=4)
+    results = {"name": name, "course": course, "source": source}
+
+    results["validate"] = nbgrader(course, "validate", str(source_path), check=False)
+    nbgrader(course, "generate_assignment", name, "--force")
+    release_path = course / "grading" / "release" / name / f"{name}.ipynb"
+    release = nbformat.read(release_path, as_version=4)
+    results["release"] = release
+    results["validate_release"] = nbgrader(course, "validate", "--invert", str(release_path), check=False)
+
+    partial = PARTIAL_ANSWERS[name]
+    submissions = {
+        "perfect": source,
+        "untouched": release,
+        "partial": answered(release, partial["answers"]),
+    }
+    for student, nb in submissions.items():
+        nbgrader(course, "db", "student", "add", student, f"--last-name={student.title()}", "--first-name=Test")
+        folder = course / "grading" / "submitted" / student / name
+        folder.mkdir(parents=True)
+        nbformat.write(nb, folder / f"{name}.ipynb")
+        (folder / "timestamp.txt").write_text("2026-11-20 10:00:00.000000 UTC")
+    results["autograde"] = nbgrader(course, "autograde", name, check=False)
+    results["feedback"] = nbgrader(course, "generate_feedback", name, check=False)
+    results["export"] = nbgrader(course, "export", check=False)
+    results["partial_points"] = partial["points"]
+    return results
+
+
+#: For each exercise: answers a student fills in (some right, some wrong) and the automatic points they deserve.
+PARTIAL_ANSWERS = {
+    "ps01_reading_research": {
+        # Q1 right (2), Q2 copies the worked example's r = .28 (0), Q3 right (2), Q4 no-contact rate (0),
+        # Q5 right (1): 5 points.
+        "answers": {
+            "variance_share": "0.0773",
+            "alliance_d": "effects.r_to_d(0.28)",
+            "stronger_recovery": "0.59",
+            "group_quit_rate": 'totals.loc["no_contact", "xi"] / totals.loc["no_contact", "ni"]',
+            "q5_choice": '"B"',
+        },
+        "points": 5.0,
+    },
+}
+
+
+def _scores(course: Path, name: str) -> dict[str, dict[str, float]]:
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{course / 'grading' / 'gradebook.db'}") as gb:
+        out = {}
+        for student in ("perfect", "untouched", "partial"):
+            sub = gb.find_submission(name, student)
+            grades = [grade for notebook in sub.notebooks for grade in notebook.grades]
+            out[student] = {
+                "auto": sum(g.auto_score or 0.0 for g in grades if g.cell.cell_type == "code"),
+                "needs_manual": sub.needs_manual_grade,
+            }
+        return out
+
+
+def test_source_validates(graded_course):
+    out = graded_course["validate"].stdout + graded_course["validate"].stderr
+    assert graded_course["validate"].returncode == 0 and "Success" in out, out
+
+
+def test_release_has_no_solution_or_hidden_test(graded_course):
+    release_text = "\n".join(c.source for c in graded_course["release"].cells)
+    assert "BEGIN SOLUTION" not in release_text and "HIDDEN TESTS" not in release_text
+    leaked = [line for line in solution_lines(graded_course["source"]) if line in release_text]
+    assert not leaked, f"solution or hidden-test lines in the release: {leaked}"
+    answer_lines = re.findall(r"^\w+ = \.\.\.$", release_text, re.MULTILINE)
+    assert len(answer_lines) >= 3, "the release keeps the `answer = ...` lines students complete"
+
+
+def test_release_fails_its_tests_when_unanswered(graded_course):
+    result = graded_course["validate_release"]
+    assert result.returncode == 0 and "Success" in result.stdout + result.stderr, result.stdout + result.stderr
+
+
+def test_autograde_runs_for_every_submission(graded_course):
+    result = graded_course["autograde"]
+    assert result.returncode == 0, result.stdout + result.stderr
+    for student in ("perfect", "untouched", "partial"):
+        assert (graded_course["course"] / "grading" / "autograded" / student / graded_course["name"]).is_dir()
+
+
+def test_solutions_score_full_automatic_points(graded_course):
+    scores = _scores(graded_course["course"], graded_course["name"])
+    auto_max = sum(
+        c.metadata["nbgrader"]["points"] for c in graded_course["source"].cells
+        if c.metadata.get("nbgrader", {}).get("grade") and c.cell_type == "code"
+    )
+    assert scores["perfect"]["auto"] == pytest.approx(auto_max)
+    assert scores["perfect"]["needs_manual"], "the written answer still waits for a person"
+
+
+def test_untouched_release_scores_zero(graded_course):
+    assert _scores(graded_course["course"], graded_course["name"])["untouched"]["auto"] == 0
+
+
+def test_partial_submission_scores_the_points_it_deserves(graded_course):
+    scores = _scores(graded_course["course"], graded_course["name"])
+    assert scores["partial"]["auto"] == pytest.approx(graded_course["partial_points"])
+
+
+def test_feedback_is_written_without_hidden_tests_run_outputs(graded_course):
+    assert graded_course["feedback"].returncode == 0, graded_course["feedback"].stderr
+    for student in ("perfect", "untouched", "partial"):
+        html = graded_course["course"] / "grading" / "feedback" / student / graded_course["name"]
+        pages = list(html.glob("*.html"))
+        assert pages and pages[0].stat().st_size > 1000
+
+
+def test_export_writes_grades_csv(graded_course):
+    assert graded_course["export"].returncode == 0, graded_course["export"].stderr
+    with open(graded_course["course"] / "grading" / "grades.csv", newline="") as handle:
+        rows = {row["student_id"]: row for row in csv.DictReader(handle)}
+    assert set(rows) == {"perfect", "untouched", "partial"}
+    assert float(rows["untouched"]["raw_score"]) == 0
+    assert float(rows["partial"]["raw_score"]) == pytest.approx(graded_course["partial_points"])
