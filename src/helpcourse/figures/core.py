@@ -1,4 +1,6 @@
-"""Plotly figure builders: pure functions, data in, ``go.Figure`` out.
+"""Shared style and generic figures: the palette, the layout, number formats, forest plots and rate bars.
+
+Plotly figure builders: pure functions, data in, ``go.Figure`` out.
 
 Every figure uses one colour-blind-safe palette (Okabe & Ito) and never lets colour carry meaning alone:
 groups also differ in marker symbol, bar pattern or line dash. Every builder also has a companion
@@ -11,7 +13,19 @@ from collections.abc import Sequence
 
 import pandas as pd
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
+
+__all__ = [
+    "FONT",
+    "PALETTE",
+    "STRONGER",
+    "WEAKER",
+    "base_layout",
+    "describe_forest",
+    "forest_plot",
+    "format_percent",
+    "format_r",
+    "group_rates_figure",
+]
 
 # Okabe, M., & Ito, K. (2008). Color universal design: distinguishable by the common forms of colour blindness.
 PALETTE: dict[str, str] = {
@@ -31,7 +45,7 @@ WEAKER = {"color": PALETTE["orange"], "symbol": "square", "pattern": "/", "name"
 FONT = {"family": "Arial, Helvetica, sans-serif", "size": 14}
 
 
-def _base_layout(fig: go.Figure, title: str, height: int = 420) -> go.Figure:
+def base_layout(fig: go.Figure, title: str, height: int = 420) -> go.Figure:
     fig.update_layout(
         title={"text": title, "x": 0.02},
         font=FONT,
@@ -52,94 +66,6 @@ def format_r(r: float) -> str:
 def format_percent(p: float) -> str:
     """Format a proportion as a whole-number percentage (``0.589`` -> ``59%``)."""
     return f"{100 * p:.0f}%"
-
-
-def alliance_outcome_figure(
-    alliance: Sequence[float],
-    outcome: Sequence[float],
-    r: float,
-    stronger_rate: float,
-    weaker_rate: float,
-) -> go.Figure:
-    """Scatter of simulated clients beside the recovery rates of the stronger and weaker alliance halves.
-
-    Parameters
-    ----------
-    alliance, outcome
-        Standardised alliance and outcome scores of the simulated clients (higher is better).
-    r
-        The correlation shown in the title.
-    stronger_rate, weaker_rate
-        Share of clients with an outcome above average ("recovered") in the top and bottom alliance halves.
-
-    Returns
-    -------
-    plotly.graph_objects.Figure
-        Trace 0 and 1: the two halves of the scatter; trace 2 and 3: one bar each for the two recovery rates.
-    """
-    frame = pd.DataFrame({"alliance": alliance, "outcome": outcome})
-    cut = frame["alliance"].median()
-    top = frame[frame["alliance"] > cut]
-    bottom = frame[frame["alliance"] <= cut]
-    fig = make_subplots(
-        rows=1,
-        cols=2,
-        column_widths=[0.62, 0.38],
-        subplot_titles=("Each dot is one client", "Share of clients who recovered"),
-        horizontal_spacing=0.12,
-    )
-    for part, style in ((top, STRONGER), (bottom, WEAKER)):
-        fig.add_trace(
-            go.Scatter(
-                x=part["alliance"],
-                y=part["outcome"],
-                mode="markers",
-                name=style["name"],
-                marker={"color": style["color"], "symbol": style["symbol"], "size": 7, "opacity": 0.75},
-                hovertemplate="alliance %{x:.2f}<br>outcome %{y:.2f}<extra></extra>",
-            ),
-            row=1,
-            col=1,
-        )
-    for rate, style in ((stronger_rate, STRONGER), (weaker_rate, WEAKER)):
-        fig.add_trace(
-            go.Bar(
-                x=[style["name"].split(" (")[0]],
-                y=[rate],
-                text=[format_percent(rate)],
-                textposition="outside",
-                marker={"color": style["color"], "pattern": {"shape": style["pattern"]}},
-                showlegend=False,
-                hovertemplate="%{x}: %{y:.0%}<extra></extra>",
-            ),
-            row=1,
-            col=2,
-        )
-    fig.add_hline(
-        y=0.0,
-        line_dash="dot",
-        line_color=PALETTE["grey"],
-        annotation_text="recovered above this line",
-        annotation_position="top left",
-        row=1,
-        col=1,
-    )
-    fig.update_xaxes(title_text="Alliance (standardised)", range=[-3.5, 3.5], row=1, col=1)
-    fig.update_yaxes(title_text="Outcome (standardised; higher = better)", range=[-3.5, 3.5], row=1, col=1)
-    fig.update_yaxes(title_text="Recovered", range=[0, 1], tickformat=".0%", row=1, col=2)
-    return _base_layout(fig, f"Alliance and outcome when r = {format_r(r)} ({len(frame)} simulated clients)")
-
-
-def describe_alliance_outcome(r: float, n_clients: int, stronger_rate: float, weaker_rate: float) -> str:
-    """Text alternative of :func:`alliance_outcome_figure`."""
-    gap = stronger_rate - weaker_rate
-    return (
-        f"Scatter plot of {n_clients} simulated clients with a correlation of r = {format_r(r)} between alliance "
-        f"and outcome, and a bar chart of recovery. Of the clients in the stronger-alliance half, "
-        f"{format_percent(stronger_rate)} recovered (outcome above average), against "
-        f"{format_percent(weaker_rate)} in the weaker half: {100 * gap:.0f} more clients in every 100. "
-        f"The correlation explains {100 * r * r:.1f}% of the outcome variance."
-    )
 
 
 def forest_plot(rows: pd.DataFrame, x_title: str, title: str) -> go.Figure:
@@ -199,7 +125,7 @@ def forest_plot(rows: pd.DataFrame, x_title: str, title: str) -> go.Figure:
     fig.add_vline(x=0, line_dash="dash", line_color=PALETTE["grey"])
     fig.update_yaxes(categoryorder="array", categoryarray=order, title_text="")
     fig.update_xaxes(title_text=x_title, zeroline=False)
-    return _base_layout(fig, title, height=max(360, 40 * len(rows) + 160))
+    return base_layout(fig, title, height=max(360, 40 * len(rows) + 160))
 
 
 def describe_forest(rows: pd.DataFrame, metric: str) -> str:
@@ -235,4 +161,4 @@ def group_rates_figure(labels: Sequence[str], rates: Sequence[float], counts: Se
     )
     fig.update_xaxes(range=[0, max(rates) * 1.35], tickformat=".0%", title_text="Share who quit smoking")
     fig.update_yaxes(categoryorder="array", categoryarray=list(labels)[::-1])
-    return _base_layout(fig, title, height=340)
+    return base_layout(fig, title, height=340)

@@ -1,27 +1,21 @@
-"""Interactive demos: a figure builder from :mod:`helpcourse.figures` wired to labelled ipywidgets controls.
-
-Demos hold no statistics of their own: they call :mod:`helpcourse.simulate`, :mod:`helpcourse.effects` and
-:mod:`helpcourse.findings`, and update the traces of one ``FigureWidget`` inside ``batch_update()``. Every demo
-is an ``ipywidgets.VBox`` (controls, figure, a live text alternative), so a notebook cell shows it with one call
-and a test can drive its controls directly.
-"""
+"""Demos of module 01, Reading outcome research."""
 
 from __future__ import annotations
-
-import html
 
 import ipywidgets as widgets
 import plotly.graph_objects as go
 
 from helpcourse import figures, findings, simulate
+from helpcourse.demos.common import SLIDER_LAYOUT, SLIDER_STYLE, live_text
 
-SLIDER_STYLE = {"description_width": "initial"}
-SLIDER_LAYOUT = widgets.Layout(width="480px")
-
-
-def _live_text(text: str) -> str:
-    """A text alternative that screen readers announce when it changes."""
-    return f'<p aria-live="polite" class="helpcourse-alt"><b>What the figure shows:</b> {html.escape(text)}</p>'
+__all__ = [
+    "CorrelationExplorer",
+    "RelationshipForest",
+    "TREATMENT_LABELS",
+    "correlation_explorer",
+    "quit_rates_figure",
+    "relationship_forest",
+]
 
 
 class CorrelationExplorer(widgets.VBox):
@@ -46,7 +40,7 @@ class CorrelationExplorer(widgets.VBox):
         self.figure = go.FigureWidget(
             figures.alliance_outcome_figure(clients["alliance"], clients["outcome"], r, stronger, weaker)
         )
-        self.description = widgets.HTML(_live_text(figures.describe_alliance_outcome(r, n_clients, stronger, weaker)))
+        self.description = widgets.HTML(live_text(figures.describe_alliance_outcome(r, n_clients, stronger, weaker)))
         self.r_slider.observe(self._update, names="value")
         self.n_slider.observe(self._update, names="value")
         super().__init__([widgets.VBox([self.r_slider, self.n_slider]), self.figure, self.description])
@@ -70,7 +64,7 @@ class CorrelationExplorer(widgets.VBox):
             self.figure.layout.title.text = (
                 f"Alliance and outcome when r = {figures.format_r(r)} ({n} simulated clients)"
             )
-        self.description.value = _live_text(figures.describe_alliance_outcome(r, n, stronger, weaker))
+        self.description.value = live_text(figures.describe_alliance_outcome(r, n, stronger, weaker))
 
 
 class RelationshipForest(widgets.VBox):
@@ -89,7 +83,7 @@ class RelationshipForest(widgets.VBox):
         )
         rows = self._rows()
         self.figure = go.FigureWidget(figures.forest_plot(rows, self._axis_title(), self._title()))
-        self.description = widgets.HTML(_live_text(figures.describe_forest(rows, self.scale.value)))
+        self.description = widgets.HTML(live_text(figures.describe_forest(rows, self.scale.value)))
         self.scale.observe(self._update, names="value")
         self.sort.observe(self._update, names="value")
         super().__init__([widgets.HBox([self.scale, self.sort]), self.figure, self.description])
@@ -113,7 +107,7 @@ class RelationshipForest(widgets.VBox):
                 trace.x, trace.y, trace.error_x, trace.customdata = fresh.x, fresh.y, fresh.error_x, fresh.customdata
             self.figure.layout.xaxis.title.text = new.layout.xaxis.title.text
             self.figure.layout.yaxis.categoryarray = new.layout.yaxis.categoryarray
-        self.description.value = _live_text(figures.describe_forest(self._rows(), self.scale.value))
+        self.description.value = live_text(figures.describe_forest(self._rows(), self.scale.value))
 
 
 def correlation_explorer(r: float = 0.28, n_clients: int = 200, seed: int = 2018) -> CorrelationExplorer:
@@ -150,4 +144,4 @@ def quit_rates_figure(totals) -> widgets.VBox:
     fig = figures.group_rates_figure(labels, rates, counts, "Who quit smoking, by kind of help (all trials added up)")
     text = "; ".join(f"{label}: {figures.format_percent(rate)} quit ({count})"
                      for label, rate, count in zip(labels, rates, counts, strict=True))
-    return widgets.VBox([go.FigureWidget(fig), widgets.HTML(_live_text(text + "."))])
+    return widgets.VBox([go.FigureWidget(fig), widgets.HTML(live_text(text + "."))])

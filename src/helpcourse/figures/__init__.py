@@ -1,0 +1,10 @@
+"""Plotly figure builders: pure functions, data in, ``go.Figure`` out.
+
+One file per topic; this package re-exports them all, so notebooks write ``figures.forest_plot(...)``.
+Every figure uses one colour-blind-safe palette (Okabe & Ito) and never lets colour carry meaning alone, and every
+builder has a ``describe_*`` companion returning the figure's text alternative.
+"""
+
+from helpcourse.figures.core import *  # noqa: F403
+from helpcourse.figures.core import PALETTE, base_layout, format_percent, format_r  # noqa: F401
+from helpcourse.figures.reading import *  # noqa: F403
