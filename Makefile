@@ -9,18 +9,21 @@ export PATH := $(BIN):$(PATH)
 MIRROR := $(abspath ../shared/data)
 PORT   ?= 8888
 
-.PHONY: help lab test test-fast lint data bench clean-grading
+.PHONY: help lab test test-fast lint data bench clean-grading demo student-edition
 help:
 	@echo "make lab     open the course in JupyterLab (http://127.0.0.1:$(PORT))"
 	@echo "make test    run the whole test suite"
 	@echo "make data    download and check every data set ahead of a class"
-	@echo "make bench   print notebook run times"
+	@echo "make demo    grade a simulated class of 40 end to end (throwaway course root)"
+	@echo "make student-edition   build the student edition (folder and zip under build/)"
+	@echo "make bench   print notebook run times, UI latency, grading speed, sandbox overhead, coder evaluation"
 	@echo "make lint    ruff over the library and the tests"
 
 $(STAMP): pyproject.toml
 	@test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/python -m pip install --quiet --upgrade pip
 	$(VENV)/bin/python -m pip install --quiet -e '.[test]'
+	$(VENV)/bin/python -m helpcourse.sandbox install
 	@touch $@
 
 lab: $(STAMP)
@@ -40,7 +43,17 @@ data: $(STAMP)
 
 bench: $(STAMP)
 	@if [ -z "$$HELPCOURSE_DATA_DIR" ] && [ -d "$(MIRROR)" ]; then export HELPCOURSE_DATA_DIR="$(MIRROR)"; fi; \
-	$(BIN)/python bench/notebook_times.py
+	$(BIN)/python bench/notebook_times.py && $(BIN)/python bench/sandbox_overhead.py
+	@if [ -z "$$HELPCOURSE_DATA_DIR" ] && [ -d "$(MIRROR)" ]; then export HELPCOURSE_DATA_DIR="$(MIRROR)"; fi; $(BIN)/python bench/grading_speed.py
+	@if [ -z "$$HELPCOURSE_DATA_DIR" ] && [ -d "$(MIRROR)" ]; then export HELPCOURSE_DATA_DIR="$(MIRROR)"; fi; $(BIN)/python bench/ui_latency.py
+	@if [ -z "$$HELPCOURSE_DATA_DIR" ] && [ -d "$(MIRROR)" ]; then export HELPCOURSE_DATA_DIR="$(MIRROR)"; fi; $(BIN)/python bench/coder_eval.py
+
+demo: $(STAMP)
+	@if [ -z "$$HELPCOURSE_DATA_DIR" ] && [ -d "$(MIRROR)" ]; then export HELPCOURSE_DATA_DIR="$(MIRROR)"; fi; \
+	$(BIN)/python -m helpcourse.instructor.democlass $(DEMO_ARGS)
+
+student-edition: $(STAMP)
+	$(BIN)/python -m helpcourse.instructor.edition
 
 clean-grading:
 	cd grading && rm -rf release submitted autograded feedback gradebook.db grades.csv exchange

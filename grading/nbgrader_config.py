@@ -31,3 +31,38 @@ c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 # One machine: a local exchange inside the course root. On JupyterHub this points at the shared exchange.
 c.Exchange.root = os.path.join(HERE, "exchange")
 c.Exchange.timezone = "UTC"
+
+# Grading sandbox (threat model in docs/SECURITY.md). Every submission runs in kernels of the `helpcourse-sandbox`
+# kernelspec: no network, its own user id, the course root hidden, limits on CPU, memory, processes, file and output
+# size. The notebook's own kernelspec is ignored. Locked cells and tests run in a second, clean kernel that receives
+# the student's answers only as plain data. Without bubblewrap or root, grading refuses to run student code unless
+# the instructor sets HELPCOURSE_UNSAFE_GRADING=1 (ordinary kernels, a loud warning in the log).
+c.Autograde.sanitize_preprocessors = [
+    "nbgrader.preprocessors.ClearOutput",
+    "helpcourse.sandbox.integrity.CanonicalCells",  # gradebook metadata; duplicates reported; deleted tests restored
+    "nbgrader.preprocessors.DeduplicateIds",
+    "nbgrader.preprocessors.OverwriteKernelspec",
+    "nbgrader.preprocessors.OverwriteCells",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
+c.Autograde.autograde_preprocessors = [
+    "helpcourse.sandbox.execute.SandboxedExecute",  # sandboxed student kernel + clean test kernel
+    "nbgrader.preprocessors.IgnorePattern",
+    "nbconvert.preprocessors.ClearMetadataPreprocessor",
+    "nbgrader.preprocessors.LimitOutput",
+    "helpcourse.sandbox.integrity.NeutraliseActiveContent",  # markup in answers shown as text, scripts dropped
+    "nbgrader.preprocessors.SaveAutoGrades",
+    "nbgrader.preprocessors.AssignLatePenalties",
+    "nbgrader.preprocessors.CheckCellMetadata",
+    "helpcourse.sandbox.integrity.GradingReport",  # findings stored in the autograded notebook's metadata
+]
+c.SandboxedExecute.kernel_name = "helpcourse-sandbox"
+c.SandboxedExecute.notebook_time_limit = 900  # seconds of the student kernel per notebook
+c.SandboxedExecute.max_output_bytes = 10_000_000  # output kept per cell (a plotly figure can take 5 MB)
+c.SandboxKernelManager.cpu_seconds = 600
+c.SandboxKernelManager.memory_mb = 4096
+c.SandboxKernelManager.processes = 128  # processes and threads of one kernel (its own user id)
+c.SandboxKernelManager.file_size_mb = 64
+# Feedback and the formgrader render HTML outputs sanitised (nbgrader's templates do not sanitise markdown:
+# NeutraliseActiveContent above handles the students' markdown).
+c.HTMLExporter.sanitize_html = True

@@ -486,3 +486,13 @@ def test_main_fails_with_the_message(monkeypatch: pytest.MonkeyPatch, capsys: py
     monkeypatch.setattr(data, "fetch_all", fail)
     assert data.main([]) == 1
     assert "make data" in capsys.readouterr().err
+
+
+def test_annomi_full_flags_are_booleans_for_therapist_turns(mirror_dir):
+    full = data.load_annomi_utterances("full")
+    therapist = full[full["interlocutor"] == "therapist"]
+    assert str(full["reflection_exists"].dtype) == "boolean"
+    assert therapist["reflection_exists"].notna().all()
+    assert int(therapist["reflection_exists"].sum()) == 2021
+    # every coded reflection subtype belongs to a turn flagged as a reflection
+    assert therapist.loc[therapist["reflection_subtype"].notna(), "reflection_exists"].all()

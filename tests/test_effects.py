@@ -427,3 +427,13 @@ def test_meta_analysis_input_mistakes():
         fixed_effect_meta([0.1], [0.01])
     with pytest.raises(ValueError, match="square them"):
         fixed_effect_meta([0.1, 0.2], [0.01, -0.02])
+
+
+@pytest.mark.parametrize("method", ["dl", "pm"])
+def test_homogeneous_studies_truncate_tau2_at_zero(method):
+    # Three nearly identical effects: Q (0.02) < df (2), so the DerSimonian-Laird moment estimate is negative
+    # and must be truncated at 0; the pooled result is then the fixed-effect one: mean 0.30, se sqrt(0.01 / 3).
+    result = random_effects_meta([0.3, 0.31, 0.29], [0.01] * 3, method=method)
+    assert result.tau2 == 0.0
+    assert result.estimate == pytest.approx(0.30)
+    assert result.se == pytest.approx((0.01 / 3) ** 0.5)

@@ -111,6 +111,46 @@ PARTIAL_ANSWERS = {
         },
         "points": 5.0,
     },
+    "ps02_facilitate": {
+        # Q1 right (2), Q2 copies the worked example's share after a question (0), Q3 gives g itself instead of
+        # the probability (0), Q4 right (1), Q5 wrong (0): 3 points.
+        "answers": {
+            "ratio_131": "12 / 19",
+            "change_after_reflection": (
+                '(client_turns[client_turns["previous_behaviour"] == "question"]["client_talk_type"]'
+                ' == "change").mean()'
+            ),
+            "mi_superiority": "0.28",
+            "q4_choice": '"C"',
+            "q5_choice": '"a"',
+        },
+        "points": 3.0,
+    },
+    "ps03_safe_relationship": {
+        # Q1 right (2), Q2 copies the worked example's fair benchmark (0), Q3 right (2), Q4 reads r = .28 as 28
+        # more clients (0), Q5 a percentage instead of a proportion (0), Q6 right (1): 5 points.
+        "answers": {
+            "high_complex_share": "0.467",
+            "high_good_share": '(high_reflecting["complex_share"] >= thresholds["fair"]).mean()',
+            "regard_r": "effects.d_to_r(0.28)",
+            "more_per_100": "28",
+            "small_ahead_share": "74.5",
+            "q6_choice": '"B"',
+        },
+        "points": 5.0,
+    },
+    "ps04_alliance": {
+        # Q1 copies the worked example's CBT (0), Q2 right (2), Q3 reasons "about zero" (2), Q4 wrong (0),
+        # Q5 right (1): 5 points.
+        "answers": {
+            "pst_waitlist_g": 'metaanalysis.pool_therapy_type(comparisons, "cbt", control="wl").estimate',
+            "chance_better": "effects.probability_of_superiority(0.20)",
+            "within_r_no_slope": "0",
+            "q4_choice": '"b"',
+            "q5_choice": '"B"',
+        },
+        "points": 5.0,
+    },
 }
 
 

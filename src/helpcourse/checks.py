@@ -175,12 +175,17 @@ def choice_question(question: str, options: Mapping[str, str], correct: str,
 def number_question(question: str, answer: float, tolerance: float, explanation: str,
                     hint: str = "", label: str = "Your answer") -> widgets.VBox:
     """A numeric question with a labelled number box, a Check button and instant feedback (never graded)."""
-    box = widgets.FloatText(value=math.nan, description=label, style={"description_width": "initial"})
+    # NaN is not JSON: a box starting at NaN prints a serialisation warning under the cell. The box starts at 0
+    # and counts as empty until the student types.
+    box = widgets.FloatText(value=0.0, description=label, style={"description_width": "initial"})
+    typed: list[float] = []
+    box.observe(lambda change: typed.append(change["new"]), names="value")
     button = widgets.Button(description="Check", button_style="primary", tooltip="Check my answer")
     output = widgets.HTML()
 
     def on_click(_: widgets.Button) -> None:
-        output.value = _feedback_html(feedback_for_number(box.value, answer, tolerance, explanation, hint))
+        value = box.value if typed else None
+        output.value = _feedback_html(feedback_for_number(value, answer, tolerance, explanation, hint))
 
     button.on_click(on_click)
     return widgets.VBox([widgets.HTML(f"<b>{question}</b>"), box, button, output])

@@ -532,7 +532,8 @@ def load_annomi_utterances(kind: Literal["simple", "full"] = "simple") -> pd.Dat
             "question_subtype": _category(["open", "closed"]),
         }
         for name in ("therapist_input_exists", "reflection_exists", "question_exists"):
-            df[name] = df[name].map({"True": True, "False": False})
+            # pandas may already parse the column as bool; map its text form so both cases give booleans.
+            df[name] = df[name].astype("string").str.strip().str.lower().map({"true": True, "false": False})
         columns += list(extra)
         dtypes.update(extra)
     _check_labels(df, dtypes, "AnnoMI")

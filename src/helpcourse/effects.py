@@ -688,7 +688,14 @@ def random_effects_meta(effects: Any, variances: Any, method: str = "pm") -> Met
     statsmodels_name, label = _RANDOM_EFFECTS_METHODS[key]
     effect_array, variance_array = _check_meta_inputs(effects, variances)
     fit = combine_effects(effect_array, variance_array, method_re=statsmodels_name)
-    estimate, se = float(fit.mean_effect_re), float(fit.sd_eff_w_re)
+    tau2 = float(fit.tau2)
+    if tau2 < 0:
+        # statsmodels' one-step DerSimonian-Laird does not truncate a negative tau^2 at zero (its weights would
+        # then exceed the fixed-effect ones); with tau^2 = 0 the random-effects model is the fixed-effect one.
+        tau2 = 0.0
+        estimate, se = float(fit.mean_effect_fe), float(fit.sd_eff_w_fe)
+    else:
+        estimate, se = float(fit.mean_effect_re), float(fit.sd_eff_w_re)
     ci_low, ci_high = _z_interval(estimate, se)
     k, q = effect_array.size, float(fit.q)
     i2, q_pvalue = _heterogeneity(q, k)
@@ -698,7 +705,7 @@ def random_effects_meta(effects: Any, variances: Any, method: str = "pm") -> Met
         se=se,
         ci_low=ci_low,
         ci_high=ci_high,
-        tau2=float(fit.tau2),
+        tau2=tau2,
         i2=i2,
         q=q,
         q_pvalue=q_pvalue,

@@ -1,10 +1,13 @@
-"""Widgets shared by every demo: control styles and the live text alternative."""
+"""Widgets shared by every demo: control styles, sliders that screen readers can name, the live text alternative."""
 
 from __future__ import annotations
 
 import html
 
+import anywidget
 import ipywidgets as widgets
+import plotly.graph_objects as go
+import traitlets
 
 SLIDER_STYLE = {"description_width": "initial"}
 SLIDER_LAYOUT = widgets.Layout(width="480px")
@@ -15,3 +18,122 @@ def live_text(text: str) -> str:
     return f'<p aria-live="polite" class="helpcourse-alt"><b>What the figure shows:</b> {html.escape(text)}</p>'
 
 
+# ipywidgets' own sliders draw a <div role="slider"> that no <label> names, so a screen reader announces only
+# "slider". These sliders are a native <input type="range"> named by its <label>, with the number beside it in a
+# labelled number box where a value can also be typed. Arrow keys, Page Up/Down, Home and End move them.
+_SLIDER_ESM = """
+const decimals = (format) => { const m = /\\.(\\d+)f/.exec(format || ""); return m ? Number(m[1]) : 0; };
+
+function render({ model, el }) {
+  const id = `helpcourse-slider-${Math.random().toString(36).slice(2)}`;
+  el.classList.add("helpcourse-slider");
+  // Keys pressed on the slider move the slider. JupyterLab's notebook would take the arrow keys (they move between
+  // cells and fold headings) and stop the browser from moving a native slider.
+  el.setAttribute("data-lm-suppress-shortcuts", "true");
+  const ownKeys = ["ArrowLeft", "ArrowRight", "ArrowUp", "ArrowDown", "PageUp", "PageDown", "Home", "End"];
+  el.addEventListener("keydown", (event) => { if (ownKeys.includes(event.key)) event.stopPropagation(); });
+  const label = document.createElement("label");
+  label.htmlFor = id;
+  const range = document.createElement("input");
+  range.type = "range";
+  range.id = id;
+  const number = document.createElement("input");
+  number.type = "number";
+  const text = (value) => Number(value).toFixed(decimals(model.get("readout_format")));
+  const snap = (value) => {
+    const [min, max, step] = [model.get("min"), model.get("max"), model.get("step")];
+    const inside = Math.min(max, Math.max(min, value));
+    return Number((min + Math.round((inside - min) / step) * step).toFixed(10));
+  };
+  const show = () => {
+    label.textContent = model.get("description");
+    for (const input of [range, number]) {
+      input.min = model.get("min"); input.max = model.get("max"); input.step = model.get("step");
+    }
+    range.value = model.get("value");
+    range.setAttribute("aria-valuetext", text(model.get("value")));
+    if (document.activeElement !== number) number.value = text(model.get("value"));
+    number.setAttribute("aria-label", `${model.get("description")} (type a value)`);
+    number.hidden = !model.get("readout");
+  };
+  const send = (value) => { model.set("value", snap(value)); model.save_changes(); };
+  range.addEventListener("input", () => {
+    number.value = text(range.value);
+    range.setAttribute("aria-valuetext", number.value);
+    if (model.get("continuous_update")) send(Number(range.value));
+  });
+  range.addEventListener("change", () => send(Number(range.value)));
+  number.addEventListener("change", () => {
+    const typed = Number(number.value);
+    if (number.value.trim() !== "" && Number.isFinite(typed)) send(typed);
+    number.value = text(model.get("value"));
+  });
+  const names = ["value", "min", "max", "step", "description", "readout", "readout_format"];
+  for (const name of names) model.on(`change:${name}`, show);
+  show();
+  el.append(label, range, number);
+  return () => { for (const name of names) model.off(`change:${name}`, show); };
+}
+export default { render };
+"""
+
+_SLIDER_CSS = """
+.helpcourse-slider { display: flex; align-items: center; gap: 0.75em; margin: 2px 0;
+  font-size: var(--jp-widgets-font-size, 13px); color: var(--jp-widgets-label-color, inherit); }
+.helpcourse-slider label { white-space: nowrap; }
+.helpcourse-slider input[type="range"] { flex: 1 1 auto; min-width: 6em; accent-color: #0072B2; }
+.helpcourse-slider input[type="number"] { width: 5.5em; }
+"""
+
+
+class LabelledSlider(anywidget.AnyWidget):
+    """A slider for a number that screen readers announce with its label, showing its value beside it.
+
+    Takes the arguments of ``ipywidgets.FloatSlider`` that the course uses (``value``, ``min``, ``max``, ``step``,
+    ``description``, ``readout``, ``readout_format``, ``continuous_update``, ``layout``); ``style`` is accepted
+    and unused: the label always takes its natural width.
+    """
+
+    _esm = _SLIDER_ESM
+    _css = _SLIDER_CSS
+    value = traitlets.Float(0.0).tag(sync=True)
+    min = traitlets.Float(0.0).tag(sync=True)
+    max = traitlets.Float(1.0).tag(sync=True)
+    step = traitlets.Float(0.1).tag(sync=True)
+    description = traitlets.Unicode("").tag(sync=True)
+    readout = traitlets.Bool(True).tag(sync=True)
+    readout_format = traitlets.Unicode(".2f").tag(sync=True)
+    continuous_update = traitlets.Bool(True).tag(sync=True)
+
+    def __init__(self, style: dict | None = None, **kwargs: object) -> None:
+        super().__init__(**kwargs)
+
+
+class LabelledIntSlider(LabelledSlider):
+    """:class:`LabelledSlider` for whole numbers (the arguments of ``ipywidgets.IntSlider``)."""
+
+    value = traitlets.Int(0).tag(sync=True)
+    min = traitlets.Int(0).tag(sync=True)
+    max = traitlets.Int(100).tag(sync=True)
+    step = traitlets.Int(1).tag(sync=True)
+    readout_format = traitlets.Unicode("d").tag(sync=True)
+
+
+class FigureWidget(go.FigureWidget):
+    """plotly's ``FigureWidget`` whose first message to the browser already holds the figure.
+
+    ``go.FigureWidget`` connects to the browser before it sets its data and layout, which follow as updates. When
+    the browser draws the plot before those updates arrive (plotly's large script loading on a busy machine), the
+    plot stays empty for good. This class connects only once the figure is complete. Same arguments as
+    ``go.FigureWidget``.
+    """
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        self._connect_later = True
+        super().__init__(*args, **kwargs)
+        self._connect_later = False
+        self.open()
+
+    def open(self) -> None:
+        if not getattr(self, "_connect_later", False):
+            super().open()

@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import ipywidgets as widgets
-import plotly.graph_objects as go
 
 from helpcourse import figures, findings, simulate
-from helpcourse.demos.common import SLIDER_LAYOUT, SLIDER_STYLE, live_text
+from helpcourse.demos.common import (
+    SLIDER_LAYOUT,
+    SLIDER_STYLE,
+    FigureWidget,
+    LabelledIntSlider,
+    LabelledSlider,
+    live_text,
+)
 
 __all__ = [
     "CorrelationExplorer",
@@ -28,16 +34,16 @@ class CorrelationExplorer(widgets.VBox):
 
     def __init__(self, r: float = 0.28, n_clients: int = 200, seed: int = 2018) -> None:
         self.seed = seed
-        self.r_slider = widgets.FloatSlider(
+        self.r_slider = LabelledSlider(
             value=r, min=0.0, max=0.9, step=0.01, description="Correlation r", readout_format=".2f",
             continuous_update=True, style=SLIDER_STYLE, layout=SLIDER_LAYOUT,
         )
-        self.n_slider = widgets.IntSlider(
+        self.n_slider = LabelledIntSlider(
             value=n_clients, min=20, max=1000, step=10, description="Number of clients",
             continuous_update=False, style=SLIDER_STYLE, layout=SLIDER_LAYOUT,
         )
         clients, stronger, weaker = self._compute()
-        self.figure = go.FigureWidget(
+        self.figure = FigureWidget(
             figures.alliance_outcome_figure(clients["alliance"], clients["outcome"], r, stronger, weaker)
         )
         self.description = widgets.HTML(live_text(figures.describe_alliance_outcome(r, n_clients, stronger, weaker)))
@@ -78,11 +84,12 @@ class RelationshipForest(widgets.VBox):
             description="Show as", style=SLIDER_STYLE,
             tooltips=["Correlation with outcome", "Difference between groups in standard deviations"],
         )
-        self.sort = widgets.Dropdown(
+        # Buttons, not a dropdown: in JupyterLab the arrow keys on a focused dropdown move between cells instead.
+        self.sort = widgets.ToggleButtons(
             options=list(self.SORTS.items()), value="task force", description="Sort", style=SLIDER_STYLE,
         )
         rows = self._rows()
-        self.figure = go.FigureWidget(figures.forest_plot(rows, self._axis_title(), self._title()))
+        self.figure = FigureWidget(figures.forest_plot(rows, self._axis_title(), self._title()))
         self.description = widgets.HTML(live_text(figures.describe_forest(rows, self.scale.value)))
         self.scale.observe(self._update, names="value")
         self.sort.observe(self._update, names="value")
@@ -100,14 +107,22 @@ class RelationshipForest(widgets.VBox):
     def _title(self) -> str:
         return "The relationship and outcome: meta-analyses of the third APA task force (2018)"
 
-    def _update(self, _change: dict | None = None) -> None:
-        new = figures.forest_plot(self._rows(), self._axis_title(), self._title())
+    def _update(self, change: dict | None = None) -> None:
+        # Only what changed is sent: sorting changes the row order (the y axis' categories) alone; the scale
+        # changes the estimates and intervals, split into the same two traces as figures.forest_plot.
+        rows = self._rows()
         with self.figure.batch_update():
-            for trace, fresh in zip(self.figure.data, new.data, strict=True):
-                trace.x, trace.y, trace.error_x, trace.customdata = fresh.x, fresh.y, fresh.error_x, fresh.customdata
-            self.figure.layout.xaxis.title.text = new.layout.xaxis.title.text
-            self.figure.layout.yaxis.categoryarray = new.layout.yaxis.categoryarray
-        self.description.value = live_text(figures.describe_forest(self._rows(), self.scale.value))
+            self.figure.layout.yaxis.categoryarray = list(rows["label"])[::-1]
+            if change is None or change["owner"] is self.scale:
+                has_ci = rows["ci_low"].notna() & rows["ci_high"].notna()
+                with_ci, without = rows[has_ci], rows[~has_ci]
+                first, second = self.figure.data
+                first.x, first.y, first.customdata = with_ci["estimate"], with_ci["label"], with_ci["detail"]
+                first.error_x.array = (with_ci["ci_high"] - with_ci["estimate"]).tolist()
+                first.error_x.arrayminus = (with_ci["estimate"] - with_ci["ci_low"]).tolist()
+                second.x, second.y, second.customdata = without["estimate"], without["label"], without["detail"]
+                self.figure.layout.xaxis.title.text = self._axis_title()
+        self.description.value = live_text(figures.describe_forest(rows, self.scale.value))
 
 
 def correlation_explorer(r: float = 0.28, n_clients: int = 200, seed: int = 2018) -> CorrelationExplorer:
@@ -144,4 +159,4 @@ def quit_rates_figure(totals) -> widgets.VBox:
     fig = figures.group_rates_figure(labels, rates, counts, "Who quit smoking, by kind of help (all trials added up)")
     text = "; ".join(f"{label}: {figures.format_percent(rate)} quit ({count})"
                      for label, rate, count in zip(labels, rates, counts, strict=True))
-    return widgets.VBox([go.FigureWidget(fig), widgets.HTML(live_text(text + "."))])
+    return widgets.VBox([FigureWidget(fig), widgets.HTML(live_text(text + "."))])

@@ -122,7 +122,8 @@ def forest_plot(rows: pd.DataFrame, x_title: str, title: str) -> go.Figure:
             hovertemplate="%{y}: %{x:.2f}<br>%{customdata}<extra></extra>",
         )
     )
-    fig.add_vline(x=0, line_dash="dash", line_color=PALETTE["grey"])
+    # simple_white draws shapes with width 0 unless it is set explicitly.
+    fig.add_vline(x=0, line_dash="dash", line_color=PALETTE["grey"], line_width=1.5, opacity=1)
     fig.update_yaxes(categoryorder="array", categoryarray=order, title_text="")
     fig.update_xaxes(title_text=x_title, zeroline=False)
     return base_layout(fig, title, height=max(360, 40 * len(rows) + 160))

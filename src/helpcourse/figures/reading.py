@@ -78,6 +78,8 @@ def alliance_outcome_figure(
         y=0.0,
         line_dash="dot",
         line_color=PALETTE["grey"],
+        line_width=1.5,
+        opacity=1,
         annotation_text="recovered above this line",
         annotation_position="top left",
         row=1,

@@ -1,0 +1,179 @@
+"""Demos of module 02, Facilitate, don't direct: helper and client talk in real AnnoMI sessions."""
+
+from __future__ import annotations
+
+import ipywidgets as widgets
+import pandas as pd
+import plotly.graph_objects as go
+
+from helpcourse import figures, talk
+from helpcourse.demos.common import SLIDER_STYLE, live_text
+
+__all__ = [
+    "NextTalkExplorer",
+    "QualityComparison",
+    "TranscriptExplorer",
+    "behaviour_mix_figure",
+    "next_talk_explorer",
+    "quality_comparison",
+    "transcript_explorer",
+]
+
+
+class TranscriptExplorer(widgets.VBox):
+    """Pick a session and see who said what, in order, with its summary scores and the MITI thresholds.
+
+    Controls: a dropdown of sessions labelled with id, quality and topic. The figure shows one mark per
+    utterance (helper behaviour or client talk type, each with its own row, colour and symbol) and the session's
+    reflections per question and share of complex reflections against the MITI thresholds; a table beside it
+    compares all five summary scores with the medians of high- and low-quality sessions.
+    """
+
+    def __init__(self, utterances: pd.DataFrame, scores: pd.DataFrame, transcript_id: int | None = None) -> None:
+        self.utterances = utterances
+        self.scores = scores
+        self.thresholds = talk.miti_thresholds()
+        self.medians = talk.quality_medians(scores)
+        options = talk.session_options(scores)
+        self.session = widgets.Dropdown(
+            options=options, value=options[0][1] if transcript_id is None else int(transcript_id),
+            description="Session", style=SLIDER_STYLE, layout=widgets.Layout(width="640px"),
+        )
+        timeline, row = self._session_data()
+        self.figure = go.FigureWidget(figures.session_figure(timeline, self.session.value, row, self.thresholds))
+        self.table = widgets.HTML(figures.session_scores_table(row, self.medians, self.thresholds))
+        self.description = widgets.HTML(
+            live_text(figures.describe_session(timeline, self.session.value, row, self.thresholds))
+        )
+        self.session.observe(self._update, names="value")
+        super().__init__([self.session, self.figure, self.table, self.description])
+
+    def _session_data(self) -> tuple[pd.DataFrame, pd.Series]:
+        return talk.session_timeline(self.utterances, self.session.value), self.scores.loc[self.session.value]
+
+    def _update(self, _change: dict | None = None) -> None:
+        timeline, row = self._session_data()
+        traces = figures.session_traces(timeline, row, self.thresholds)
+        with self.figure.batch_update():
+            for trace, fresh in zip(self.figure.data[:7], traces[:7], strict=True):
+                trace.x, trace.y, trace.customdata = fresh["x"], fresh["y"], fresh["customdata"]
+            for trace, fresh in zip(self.figure.data[7:], traces[7:], strict=True):
+                trace.x, trace.text = fresh["x"], fresh["text"]
+                trace.marker.color, trace.marker.pattern.shape = fresh["marker_color"], fresh["pattern"]
+            self.figure.layout.title.text = figures.session_title(self.session.value, row)
+        self.table.value = figures.session_scores_table(row, self.medians, self.thresholds)
+        self.description.value = live_text(
+            figures.describe_session(timeline, self.session.value, row, self.thresholds)
+        )
+
+
+class QualityComparison(widgets.VBox):
+    """High- vs low-quality sessions: the distribution of one summary score, with the MITI thresholds.
+
+    Controls: a dropdown for the measure, and a slider that leaves out sessions with fewer helper turns than
+    its value (low-quality demonstrations are short).
+    """
+
+    def __init__(self, scores: pd.DataFrame, measure: str = "reflections_per_question",
+                 min_therapist_turns: int = 0) -> None:
+        self.scores = scores
+        self.thresholds = talk.miti_thresholds()
+        measures = [(label, key) for key, label in talk.MEASURE_LABELS.items() if key in scores.columns]
+        self.measure = widgets.Dropdown(
+            options=measures, value=measure, description="Summary score", style=SLIDER_STYLE,
+            layout=widgets.Layout(width="480px"),
+        )
+        self.min_turns = widgets.IntSlider(
+            value=min_therapist_turns, min=0, max=40, step=1, description="Minimum helper turns per session",
+            continuous_update=False, style=SLIDER_STYLE, layout=widgets.Layout(width="560px"),
+        )
+        self.figure = go.FigureWidget(self._new_figure())
+        self.description = widgets.HTML(live_text(self._describe()))
+        self.measure.observe(self._update, names="value")
+        self.min_turns.observe(self._update, names="value")
+        super().__init__([widgets.VBox([self.measure, self.min_turns]), self.figure, self.description])
+
+    def _subset(self) -> pd.DataFrame:
+        return self.scores[self.scores["n_therapist"] >= self.min_turns.value]
+
+    def _new_figure(self) -> go.Figure:
+        return figures.quality_comparison_figure(self._subset(), self.measure.value, self.thresholds)
+
+    def _describe(self) -> str:
+        return figures.describe_quality_comparison(
+            self._subset(), self.measure.value, self.thresholds, self.min_turns.value
+        )
+
+    def _update(self, _change: dict | None = None) -> None:
+        new = self._new_figure()
+        with self.figure.batch_update():
+            for trace, fresh in zip(self.figure.data, new.data, strict=True):
+                trace.x, trace.y, trace.customdata, trace.name = fresh.x, fresh.y, fresh.customdata, fresh.name
+            self.figure.layout.shapes = new.layout.shapes
+            self.figure.layout.annotations = new.layout.annotations
+            self.figure.layout.xaxis.update(
+                title_text=new.layout.xaxis.title.text, tickformat=new.layout.xaxis.tickformat,
+                range=new.layout.xaxis.range,
+            )
+            self.figure.layout.title.text = new.layout.title.text
+        self.description.value = live_text(self._describe())
+
+
+class NextTalkExplorer(widgets.VBox):
+    """What clients say right after each kind of helper utterance, in all, high- or low-quality sessions."""
+
+    SESSIONS = {"All sessions": "all", "High-quality sessions": "high", "Low-quality sessions": "low"}
+
+    def __init__(self, utterances: pd.DataFrame, sessions: str = "all") -> None:
+        self.tables = {
+            "all": talk.client_talk_after(utterances),
+            "high": talk.client_talk_after(utterances[utterances["mi_quality"] == "high"]),
+            "low": talk.client_talk_after(utterances[utterances["mi_quality"] == "low"]),
+        }
+        self.sessions = widgets.ToggleButtons(
+            options=list(self.SESSIONS.items()), value=sessions, description="Sessions", style=SLIDER_STYLE,
+            tooltips=["All 133 sessions", "Only high-quality demonstrations", "Only low-quality demonstrations"],
+        )
+        self.figure = go.FigureWidget(figures.client_talk_after_figure(self.tables[sessions], self._label()))
+        self.description = widgets.HTML(
+            live_text(figures.describe_client_talk_after(self.tables[sessions], self._label()))
+        )
+        self.sessions.observe(self._update, names="value")
+        super().__init__([self.sessions, self.figure, self.description])
+
+    def _label(self) -> str:
+        return {v: k for k, v in self.SESSIONS.items()}[self.sessions.value].lower()
+
+    def _update(self, _change: dict | None = None) -> None:
+        table = self.tables[self.sessions.value]
+        with self.figure.batch_update():
+            for trace, talk_type in zip(self.figure.data, ("change", "sustain"), strict=True):
+                trace.y = table[talk_type].tolist()
+                trace.text = [figures.format_percent(v) if pd.notna(v) else "" for v in table[talk_type]]
+                trace.customdata = table["n"].tolist()
+            self.figure.layout.title.text = figures.client_talk_after_title(self._label())
+        self.description.value = live_text(figures.describe_client_talk_after(table, self._label()))
+
+
+def transcript_explorer(utterances: pd.DataFrame, scores: pd.DataFrame,
+                        transcript_id: int | None = None) -> TranscriptExplorer:
+    """Show the transcript explorer (module 02): one session's talk in order, with its summary scores."""
+    return TranscriptExplorer(utterances, scores, transcript_id)
+
+
+def quality_comparison(scores: pd.DataFrame, measure: str = "reflections_per_question",
+                       min_therapist_turns: int = 0) -> QualityComparison:
+    """Show high- vs low-quality sessions on one summary score, with the MITI thresholds (module 02)."""
+    return QualityComparison(scores, measure, min_therapist_turns)
+
+
+def next_talk_explorer(utterances: pd.DataFrame, sessions: str = "all") -> NextTalkExplorer:
+    """Show what clients say right after each kind of helper utterance (module 02)."""
+    return NextTalkExplorer(utterances, sessions)
+
+
+def behaviour_mix_figure(utterances: pd.DataFrame) -> widgets.VBox:
+    """The mix of helper behaviours in high- vs low-quality sessions (module 02), with its text alternative."""
+    mix = talk.behaviour_mix(utterances)
+    return widgets.VBox([go.FigureWidget(figures.behaviour_mix_figure(mix)),
+                         widgets.HTML(live_text(figures.describe_behaviour_mix(mix)))])

@@ -1,0 +1,110 @@
+"""Demos of module 03, A safe, supportive relationship."""
+
+from __future__ import annotations
+
+import ipywidgets as widgets
+import pandas as pd
+import plotly.graph_objects as go
+
+from helpcourse import effects, evidence, figures, simulate_caseload, skills
+from helpcourse.demos.common import SLIDER_LAYOUT, SLIDER_STYLE, live_text
+
+__all__ = [
+    "EmpathyCaseload",
+    "empathy_caseload",
+    "finding_correlations",
+    "reflections_figure",
+]
+
+
+def finding_correlations() -> dict[str, float]:
+    """The correlations with outcome the demo's buttons set: empathy, congruence, positive regard and none.
+
+    Positive regard was reported as Hedges' g; it is converted to r with two equal groups.
+    """
+    return {
+        "Empathy": float(evidence.value("empathy_r_2018")),
+        "Congruence": float(evidence.value("congruence_r_2018")),
+        "Positive regard": round(float(effects.d_to_r(evidence.value("positive_regard_g_2018"))), 2),
+        "No link": 0.0,
+    }
+
+
+class EmpathyCaseload(widgets.VBox):
+    """How many clients recover with more and with less empathic helpers, across many simulated caseloads.
+
+    Controls: a slider for the correlation ``r`` between empathy and outcome, buttons that set it to a published
+    finding, and a slider for the number of clients in a caseload. Half the clients see helpers in the more
+    empathic half. Left: the mean recovered count of each half with the middle 95% of caseloads; right: how often
+    each difference between the halves came up.
+    """
+
+    def __init__(self, r: float = 0.28, n_clients: int = 40, n_caseloads: int = 1000, seed: int = 2018) -> None:
+        self.seed = seed
+        self.n_caseloads = n_caseloads
+        self.r_slider = widgets.FloatSlider(
+            value=r, min=0.0, max=0.6, step=0.01, description="Correlation r (empathy and outcome)",
+            readout_format=".2f", continuous_update=False, style=SLIDER_STYLE, layout=SLIDER_LAYOUT,
+        )
+        self.n_slider = widgets.IntSlider(
+            value=n_clients, min=10, max=400, step=10, description="Clients in the caseload",
+            continuous_update=False, style=SLIDER_STYLE, layout=SLIDER_LAYOUT,
+        )
+        self.finding_buttons = []
+        for label, value in finding_correlations().items():
+            button = widgets.Button(description=f"{label} (r = {figures.format_r(value)})",
+                                    tooltip=f"Set r to {value:.2f}", layout=widgets.Layout(width="auto"))
+            button.on_click(lambda _button, value=value: setattr(self.r_slider, "value", value))
+            self.finding_buttons.append(button)
+        summary, distribution = self._compute()
+        self.figure = go.FigureWidget(figures.caseload_recoveries_figure(summary, distribution, self.r_slider.value))
+        self.description = widgets.HTML(live_text(figures.describe_caseload_recoveries(summary, self.r_slider.value)))
+        self.r_slider.observe(self._update, names="value")
+        self.n_slider.observe(self._update, names="value")
+        controls = widgets.VBox([
+            self.r_slider,
+            widgets.HBox([widgets.Label("Set r to a finding:"), *self.finding_buttons],
+                         layout=widgets.Layout(flex_flow="row wrap")),
+            self.n_slider,
+        ])
+        super().__init__([controls, self.figure, self.description])
+
+    def _compute(self) -> tuple[simulate_caseload.CaseloadSummary, pd.DataFrame]:
+        caseloads = simulate_caseload.simulate_caseload_recoveries(
+            self.r_slider.value, self.n_slider.value, n_caseloads=self.n_caseloads, seed=self.seed,
+        )
+        summary = simulate_caseload.summarise_caseloads(caseloads, self.n_slider.value)
+        return summary, simulate_caseload.difference_distribution(caseloads)
+
+    def _update(self, _change: dict | None = None) -> None:
+        r = self.r_slider.value
+        summary, distribution = self._compute()
+        fresh = figures.caseload_recoveries_figure(summary, distribution, r)
+        with self.figure.batch_update():
+            for trace, new in zip(self.figure.data, fresh.data, strict=True):
+                trace.x, trace.y = new.x, new.y
+                if isinstance(new, go.Scatter):
+                    trace.error_x, trace.hovertemplate = new.error_x, new.hovertemplate
+            self.figure.layout.title.text = fresh.layout.title.text
+            self.figure.layout.xaxis.range = fresh.layout.xaxis.range
+            self.figure.layout.annotations[0].text = fresh.layout.annotations[0].text
+        self.description.value = live_text(figures.describe_caseload_recoveries(summary, r))
+
+
+def empathy_caseload(r: float = 0.28, n_clients: int = 40, seed: int = 2018) -> EmpathyCaseload:
+    """Show the "empathy on a caseload" demo (module 03)."""
+    return EmpathyCaseload(r=r, n_clients=n_clients, seed=seed)
+
+
+def reflections_figure(table: pd.DataFrame) -> widgets.VBox:
+    """Complex reflections per AnnoMI session by quality (module 03), with its text alternative under the plot.
+
+    Parameters
+    ----------
+    table
+        :func:`helpcourse.skills.reflections_by_transcript`.
+    """
+    thresholds = skills.miti_complex_thresholds()
+    fig = figures.complex_reflections_figure(table, thresholds)
+    text = figures.describe_complex_reflections(table, thresholds)
+    return widgets.VBox([go.FigureWidget(fig), widgets.HTML(live_text(text))])

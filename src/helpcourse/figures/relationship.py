@@ -1,0 +1,192 @@
+"""Figures of module 03, A safe, supportive relationship."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from helpcourse.figures.core import PALETTE, base_layout, format_percent, format_r
+
+__all__ = [
+    "HIGH_QUALITY",
+    "LESS_EMPATHIC",
+    "LOW_QUALITY",
+    "MORE_EMPATHIC",
+    "caseload_recoveries_figure",
+    "complex_reflections_figure",
+    "describe_caseload_recoveries",
+    "describe_complex_reflections",
+]
+
+MORE_EMPATHIC = {"color": PALETTE["blue"], "symbol": "circle", "name": "Clients of more empathic helpers"}
+LESS_EMPATHIC = {"color": PALETTE["orange"], "symbol": "square", "name": "Clients of less empathic helpers"}
+HIGH_QUALITY = {"color": PALETTE["blue"], "symbol": "circle", "name": "High-quality MI session"}
+LOW_QUALITY = {"color": PALETTE["vermillion"], "symbol": "square-open", "name": "Low-quality MI session"}
+
+#: Bars of the difference histogram: which half was ahead, with colour and pattern.
+DIFFERENCE_BARS = (
+    ("ahead", "More empathic half ahead", PALETTE["blue"], ""),
+    ("tied", "Tied", PALETTE["grey"], "x"),
+    ("behind", "Less empathic half ahead", PALETTE["vermillion"], "/"),
+)
+
+
+def _interval_text(mean: float, low: float, high: float, coverage: float) -> str:
+    return f"{mean:.1f} on average ({format_percent(coverage)} of caseloads: {low:.0f} to {high:.0f})"
+
+
+def _difference_parts(distribution: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    sign = np.sign(distribution["difference"].to_numpy())
+    return {"ahead": distribution[sign > 0], "tied": distribution[sign == 0], "behind": distribution[sign < 0]}
+
+
+def caseload_recoveries_figure(summary, distribution: pd.DataFrame, r: float) -> go.Figure:
+    """Recovered clients per half of a caseload across simulated caseloads, and the difference between the halves.
+
+    Parameters
+    ----------
+    summary
+        A :class:`helpcourse.simulate_caseload.CaseloadSummary` of the simulated caseloads.
+    distribution
+        :func:`helpcourse.simulate_caseload.difference_distribution` of the same caseloads.
+    r
+        The correlation between empathy and outcome used in the simulation (shown in the title).
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        Left: trace 0 and 1, the mean recovered count of each half with a bar over the middle range of caseloads
+        (circle and square markers). Right: traces 2-4, how many caseloads showed each difference, split by
+        which half was ahead (colour and bar pattern).
+    """
+    half = summary.n_clients // 2
+    fig = make_subplots(
+        rows=1, cols=2, column_widths=[0.45, 0.55], horizontal_spacing=0.1,
+        subplot_titles=(f"Recovered clients in each half (of {half})", "More minus less empathic half"),
+    )
+    groups = (
+        (MORE_EMPATHIC, summary.mean_more, summary.more_low, summary.more_high),
+        (LESS_EMPATHIC, summary.mean_less, summary.less_low, summary.less_high),
+    )
+    for style, mean, low, high in groups:
+        fig.add_trace(
+            go.Scatter(
+                x=[mean], y=[style["name"].replace("Clients of ", "").capitalize()], mode="markers",
+                name=style["name"],
+                marker={"color": style["color"], "symbol": style["symbol"], "size": 14},
+                error_x={"type": "data", "symmetric": False, "array": [high - mean], "arrayminus": [mean - low],
+                         "color": style["color"], "thickness": 3, "width": 8},
+                hovertemplate=f"%{{y}}: {_interval_text(mean, low, high, summary.coverage)}<extra></extra>",
+            ),
+            row=1, col=1,
+        )
+    parts = _difference_parts(distribution)
+    for key, name, colour, pattern in DIFFERENCE_BARS:
+        part = parts[key]
+        fig.add_trace(
+            go.Bar(
+                x=part["difference"].to_numpy(), y=part["n_caseloads"].to_numpy(), name=name,
+                marker={"color": colour, "pattern": {"shape": pattern}, "line": {"width": 0}},
+                hovertemplate="difference %{x}: %{y} caseloads<extra></extra>",
+            ),
+            row=1, col=2,
+        )
+    fig.add_vline(x=0, line_dash="dash", line_color=PALETTE["grey"], line_width=2, opacity=1, row=1, col=2)
+    fig.update_xaxes(title_text="Recovered clients", range=[0, half], row=1, col=1)
+    fig.update_yaxes(categoryorder="array", categoryarray=["Less empathic helpers", "More empathic helpers"],
+                     row=1, col=1)
+    fig.update_xaxes(title_text="Difference in recovered clients", row=1, col=2)
+    fig.update_yaxes(title_text="Simulated caseloads", rangemode="tozero", row=1, col=2)
+    fig.update_layout(barmode="overlay", bargap=0.05)
+    base_layout(fig, _caseload_title(summary, r), height=460)
+    fig.update_layout(legend={"y": -0.3}, margin={"b": 130})
+    return fig
+
+
+def _caseload_title(summary, r: float) -> str:
+    return (f"Correlation r = {format_r(r)}: {summary.n_caseloads:,} simulated caseloads of "
+            f"{summary.n_clients} clients")
+
+
+def describe_caseload_recoveries(summary, r: float) -> str:
+    """Text alternative of :func:`caseload_recoveries_figure`."""
+    half = summary.n_clients // 2
+    return (
+        f"{summary.n_caseloads:,} simulated caseloads of {summary.n_clients} clients, {half} seen by more and {half} "
+        f"by less empathic helpers, when empathy and outcome correlate r = {format_r(r)}. Clients of more empathic "
+        f"helpers: {_interval_text(summary.mean_more, summary.more_low, summary.more_high, summary.coverage)} "
+        f"recovered; clients of less empathic helpers: "
+        f"{_interval_text(summary.mean_less, summary.less_low, summary.less_high, summary.coverage)}. "
+        f"The more empathic half had more recoveries in {format_percent(summary.share_more_ahead)} of caseloads, "
+        f"as many in {format_percent(summary.share_tied)} and fewer in {format_percent(summary.share_less_ahead)}."
+    )
+
+
+def complex_reflections_figure(table: pd.DataFrame, thresholds: dict[str, float]) -> go.Figure:
+    """Each AnnoMI session: how many reflections it holds and what share of them is complex, by MI quality.
+
+    Parameters
+    ----------
+    table
+        :func:`helpcourse.skills.reflections_by_transcript` (sessions without a reflection are left out: they
+        have no share).
+    thresholds
+        Benchmark name -> share, drawn as horizontal lines (:func:`helpcourse.skills.miti_complex_thresholds`).
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        Trace 0: high-quality sessions (filled circles); trace 1: low-quality sessions (open squares).
+        The x axis (number of reflections) is logarithmic.
+    """
+    shown = table[table["n_reflections"] > 0]
+    fig = go.Figure()
+    for quality, style in (("high", HIGH_QUALITY), ("low", LOW_QUALITY)):
+        part = shown[shown["mi_quality"] == quality]
+        custom = np.column_stack([part.index.to_numpy(), part["n_complex"].to_numpy(), part["topic"].astype(str)])
+        fig.add_trace(
+            go.Scatter(
+                x=part["n_reflections"], y=part["complex_share"], mode="markers", name=style["name"],
+                marker={"color": style["color"], "symbol": style["symbol"], "size": 9, "opacity": 0.8,
+                        "line": {"width": 2 if style["symbol"].endswith("open") else 0}},
+                customdata=custom,
+                hovertemplate=("transcript %{customdata[0]} (%{customdata[2]})<br>%{customdata[1]} of %{x} "
+                               "reflections complex (%{y:.0%})<extra></extra>"),
+            )
+        )
+    dashes = {"fair": "dash", "good": "dot"}
+    for name, share in thresholds.items():
+        fig.add_hline(y=share, line_dash=dashes.get(name, "dashdot"), line_color=PALETTE["grey"], line_width=2,
+                      opacity=1, annotation_text=f"MITI {name}: {format_percent(share)}",
+                      annotation_position="top right")
+    top = max(2.0, float(shown["n_reflections"].max()) * 1.3) if len(shown) else 10.0
+    fig.update_xaxes(type="log", range=[-0.1, math.log10(top)], tickvals=[1, 2, 5, 10, 20, 50, 100, 200],
+                     title_text="Reflections in the session (log scale)")
+    fig.update_yaxes(range=[-0.05, 1.05], tickformat=".0%", title_text="Share of reflections that are complex")
+    return base_layout(fig, "Complex reflections in AnnoMI sessions, by quality of the demonstration", height=440)
+
+
+def describe_complex_reflections(table: pd.DataFrame, thresholds: dict[str, float]) -> str:
+    """Text alternative of :func:`complex_reflections_figure`."""
+    parts = []
+    for quality in ("high", "low"):
+        sessions = table[table["mi_quality"] == quality]
+        with_ref = sessions[sessions["n_reflections"] > 0]
+        reach = ", ".join(
+            f"{int((with_ref['complex_share'] >= share).sum())} reach {name} ({format_percent(share)})"
+            for name, share in thresholds.items()
+        )
+        parts.append(
+            f"{quality.capitalize()}-quality: {len(sessions)} sessions, "
+            f"{len(sessions) - len(with_ref)} without any reflection "
+            f"(not shown); of the {len(with_ref)} others, median {with_ref['n_reflections'].median():g} reflections "
+            f"and {format_percent(with_ref['complex_share'].median())} complex; {reach}"
+        )
+    return (
+        "Scatter plot of AnnoMI sessions: number of reflections across (log scale), share of them that is complex "
+        "up, with dashed and dotted lines at the MITI benchmarks. " + ". ".join(parts) + "."
+    )

@@ -1,0 +1,737 @@
+"""Helping skills: a practice in naming what a helper's reply does, and reflections in real sessions.
+
+Two parts:
+
+* **Practice** (module 03). A bank of short client statements, each with one helper reply, written for the
+  course. The student names the skill the reply uses: an open question, a restatement or a reflection of
+  feeling (exploration-stage skills in Hill's helping model), advice (Hill's *direct guidance*, an action-stage
+  skill) or a confrontation (Hill's *challenge*, an insight-stage skill). :class:`PracticeSession` holds the
+  logic (order, instant feedback, a running score counted on first tries) and :class:`SkillsPractice` is the
+  widget around it; the practice is never graded.
+* **Reflections in AnnoMI** (real data). How many of a helper's reflections are *simple* (staying close to what
+  the client said) or *complex* (adding meaning or feeling), per transcript, against the MITI 4 benchmarks
+  for the share of complex reflections.
+
+References
+----------
+Hill, C. E. (2014). *Helping skills: Facilitating exploration, insight, and action* (4th ed.). American
+Psychological Association.
+Moyers, T. B., Manuel, J. K., & Ernst, D. (2014/2015). *Motivational Interviewing Treatment Integrity Coding
+Manual 4.2.1*.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import ipywidgets as widgets
+import numpy as np
+import pandas as pd
+
+from helpcourse import evidence
+
+__all__ = [
+    "ITEMS",
+    "REFLECTION_EXAMPLES",
+    "SKILLS",
+    "Item",
+    "PracticeSession",
+    "Skill",
+    "SkillFeedback",
+    "SkillsPractice",
+    "complex_share_by_annotator",
+    "feedback_for_skill",
+    "format_reflection_examples",
+    "miti_complex_thresholds",
+    "one_annotator_per_transcript",
+    "practice",
+    "practice_order",
+    "reflection_examples",
+    "reflections_by_quality",
+    "reflections_by_transcript",
+    "score_text",
+]
+
+
+# --------------------------------------------------------------------------------------------------
+# The skills and the practice bank
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Skill:
+    """One helping skill: a code, the label on its button and what a reply of that kind does."""
+
+    code: str
+    label: str
+    definition: str
+
+
+SKILLS: dict[str, Skill] = {
+    skill.code: skill
+    for skill in (
+        Skill(
+            "open_question",
+            "Open question",
+            "asks the client to say more, in their own words; it cannot be answered with yes, no or a single fact",
+        ),
+        Skill(
+            "restatement",
+            "Restatement",
+            "repeats or paraphrases the content of what the client said, usually shorter, without naming a feeling",
+        ),
+        Skill(
+            "reflection_of_feeling",
+            "Reflection of feeling",
+            "repeats or rephrases what the client said and names the feeling in it, spoken or implied",
+        ),
+        Skill(
+            "advice",
+            "Advice",
+            "tells the client what to do (Hill calls this direct guidance, a skill of the action stage)",
+        ),
+        Skill(
+            "confrontation",
+            "Confrontation",
+            "points out a contradiction, or pushes the client to face something the helper thinks they avoid "
+            "(Hill calls this a challenge, a skill of the insight stage)",
+        ),
+    )
+}
+
+
+@dataclass(frozen=True)
+class Item:
+    """One practice item: what the client says, the helper's reply, the skill it uses and why."""
+
+    item_id: str
+    client: str
+    helper: str
+    skill: str
+    why: str
+
+
+ITEMS: tuple[Item, ...] = (
+    Item(
+        "care_home_guilt",
+        "Since my mum moved into the care home I haven't slept properly. I keep thinking I let her down.",
+        "You feel guilty, as if moving her there meant failing her.",
+        "reflection_of_feeling",
+        "It names the feeling, guilt, that sits under \"I let her down\", and checks the meaning with the client.",
+    ),
+    Item(
+        "eviction_days",
+        "My landlord says we have to be out by the end of the month, and I've got nothing lined up.",
+        "What have the last few days been like for you?",
+        "open_question",
+        "It invites the client to tell their own story; no yes or no answers it.",
+    ),
+    Item(
+        "interviews_no_reply",
+        "I've been to three job interviews this month and haven't heard back from any of them.",
+        "So you've had three interviews and no replies yet.",
+        "restatement",
+        "It gives back the facts the client said, in fewer words, and names no feeling.",
+    ),
+    Item(
+        "weekend_drinking",
+        "I drink a bit more at weekends, but it's not a problem. I can stop whenever I want.",
+        "You say you can stop whenever you want, but last week you told me you tried for a month and couldn't.",
+        "confrontation",
+        "It sets two things the client said against each other: pointing out a contradiction is a confrontation.",
+    ),
+    Item(
+        "homework_shouting",
+        "I just can't get my son to do his homework. Every evening ends in shouting.",
+        "You should take his phone away until the homework is done.",
+        "advice",
+        "It tells the client what to do before the helper knows what the evenings are like for them.",
+    ),
+    Item(
+        "back_at_gym",
+        "I've started going to the gym again. Twice this week already.",
+        "How did you get yourself back there?",
+        "open_question",
+        "It asks the client to describe, in their own words, how they made the change; it begins with \"how\".",
+    ),
+    Item(
+        "partner_checks_phone",
+        "My partner checks my phone every night and gets angry if I talk to my friends.",
+        "It sounds frightening to live with that, and lonely too.",
+        "reflection_of_feeling",
+        "It names feelings the client implies but has not said: fear and loneliness.",
+    ),
+    Item(
+        "im_fine",
+        "I'm fine. Honestly. Everyone keeps asking, but I'm fine.",
+        "You keep saying you're fine, but you've cried twice since we sat down.",
+        "confrontation",
+        "It sets what the client says against what the helper sees: a contradiction pointed out.",
+    ),
+    Item(
+        "foggy_mornings",
+        "The doctor changed my tablets and now I feel foggy all morning.",
+        "Since the change of tablets your mornings have been foggy.",
+        "restatement",
+        "It repeats the content, the new tablets and the foggy mornings, without adding a feeling or a meaning.",
+    ),
+    Item(
+        "school_meetings",
+        "I can't face the kids' school meetings. All the other parents seem to have it together.",
+        "Next time, take a friend with you so you're not on your own.",
+        "advice",
+        "It tells the client what to do next time; it does not explore what facing the meetings is like.",
+    ),
+    Item(
+        "temper_at_work",
+        "I've lost my temper at work twice this week, and my manager has noticed.",
+        "What was going on for you just before you lost your temper?",
+        "open_question",
+        "It invites the client to explore the moments before; it cannot be answered with yes or no.",
+    ),
+    Item(
+        "brother_silent",
+        "We used to talk every day, my brother and I. Now he won't even answer my messages.",
+        "You miss him, and it hurts that he's gone quiet.",
+        "reflection_of_feeling",
+        "It names the feelings in the client's words: missing him, and hurt.",
+    ),
+    Item(
+        "smoking_when_stressed",
+        "I want to stop smoking, but I buy a packet whenever things get stressful.",
+        "Throw out your lighters tonight and tell your friends you've quit.",
+        "advice",
+        "It gives instructions: the helper decides what the client should do.",
+    ),
+    Item(
+        "fourth_move",
+        "I've moved house four times in two years, and every time something goes wrong with the neighbours.",
+        "So this is your fourth move in two years, and each time there's been trouble with neighbours.",
+        "restatement",
+        "It gives back what the client said, the moves and the trouble, without naming a feeling.",
+    ),
+    Item(
+        "missed_appointments",
+        "I know I should come to the appointments, but they never help anyway.",
+        "You're just making excuses. If you really wanted to get better, you'd turn up.",
+        "confrontation",
+        "It tells the client they are avoiding the truth: a blunt confrontation that leaves little room to reply.",
+    ),
+    Item(
+        "daughter_drives",
+        "Since the accident I don't drive any more. My daughter takes me everywhere.",
+        "How has that changed things between you and your daughter?",
+        "open_question",
+        "It opens a new area, the relationship, and leaves the client free to answer in their own way.",
+    ),
+    Item(
+        "exams_monday",
+        "My exams start on Monday and I haven't even opened half my notes.",
+        "You're panicking that there isn't enough time left.",
+        "reflection_of_feeling",
+        "It names the feeling, panic, that the client's words imply.",
+    ),
+    Item(
+        "grief_over_it",
+        "My husband died in March. People keep telling me I should be over it by now.",
+        "Other people expect you to have moved on, and it's only been a few months.",
+        "restatement",
+        "It paraphrases the content and names no feeling. Adding \"and that makes you angry\" would make it "
+        "a reflection of feeling.",
+    ),
+    Item(
+        "back_into_work",
+        "I'd like to get back into work, but I don't know where to start.",
+        "Book an appointment at the job centre this week and ask for a work coach.",
+        "advice",
+        "It tells the client which step to take and when.",
+    ),
+    Item(
+        "drink_when_upset",
+        "I don't have a drinking problem. I only drink when I'm upset, which is most days at the moment.",
+        "You say there's no problem, and you also say you drink most days.",
+        "confrontation",
+        "It puts two of the client's statements side by side: a gentle confrontation of a contradiction. Said "
+        "tentatively, it invites the client to look at it rather than telling them what to conclude.",
+    ),
+)
+
+
+# --------------------------------------------------------------------------------------------------
+# Practice logic: feedback, order, score
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SkillFeedback:
+    """The verdict on one classification: whether it is right, the message, and the right skill's code."""
+
+    correct: bool
+    message: str
+    answer: str
+
+
+def _noun(label: str) -> str:
+    """A skill's label as a noun phrase: "an open question", "a restatement", "advice"."""
+    text = label.lower()
+    if text == "advice":
+        return text
+    return f"{'an' if text[0] in 'aeiou' else 'a'} {text}"
+
+
+def feedback_for_skill(item: Item, chosen: str | None) -> SkillFeedback:
+    """Instant feedback on one attempt: right or not, what the chosen skill would do, and why the reply is what it is.
+
+    Parameters
+    ----------
+    item
+        The practice item.
+    chosen
+        Code of the chosen skill (a key of :data:`SKILLS`), or None when nothing was chosen.
+
+    Returns
+    -------
+    SkillFeedback
+        For a right choice, "Right: this is a <skill>. <why>"; for a wrong one, "Not quite.", what the chosen
+        skill does, then "This reply is a <skill>. <why>".
+
+    Raises
+    ------
+    ValueError
+        If ``chosen`` is not a skill of :data:`SKILLS`.
+    """
+    right = SKILLS[item.skill]
+    if chosen is None:
+        return SkillFeedback(False, "Choose one of the five skills first.", item.skill)
+    if chosen not in SKILLS:
+        raise ValueError(f"chosen must be one of {', '.join(SKILLS)}; got {chosen!r}.")
+    if chosen == item.skill:
+        return SkillFeedback(True, f"Right: this is {_noun(right.label)}. {item.why}", item.skill)
+    picked = _noun(SKILLS[chosen].label)
+    message = (
+        f"Not quite. {picked[0].upper()}{picked[1:]} {SKILLS[chosen].definition}. "
+        f"This reply is {_noun(right.label)}. {item.why}"
+    )
+    return SkillFeedback(False, message, item.skill)
+
+
+def practice_order(n_items: int, seed: int | None) -> list[int]:
+    """The order in which items are shown: as written when ``seed`` is None, else a seeded shuffle."""
+    if n_items < 1:
+        raise ValueError(f"There must be at least one item; got {n_items}.")
+    if seed is None:
+        return list(range(n_items))
+    return [int(i) for i in np.random.default_rng(seed).permutation(n_items)]
+
+
+def score_text(correct: int, answered: int, total: int) -> str:
+    """The running score as the student reads it (first tries count)."""
+    if answered == 0:
+        return f"Score: nothing answered yet ({total} replies to classify)."
+    return f"Score: {correct} of {answered} right on the first try ({answered} of {total} replies classified)."
+
+
+class PracticeSession:
+    """The state of one run through the practice bank, without any widget.
+
+    The first answer to an item counts for the score; later attempts at the same item still get feedback.
+
+    Parameters
+    ----------
+    items
+        The items to practise (the course's :data:`ITEMS` by default).
+    seed
+        Seed of the order (None keeps the written order).
+    """
+
+    def __init__(self, items: Sequence[Item] = ITEMS, seed: int | None = 3) -> None:
+        if not items:
+            raise ValueError("A practice session needs at least one item.")
+        self.items = tuple(items)
+        self.seed = seed
+        self.order = practice_order(len(self.items), seed)
+        self.position = 0
+        self.first_tries: dict[str, bool] = {}
+
+    @property
+    def current(self) -> Item:
+        """The item on screen."""
+        return self.items[self.order[self.position]]
+
+    @property
+    def correct(self) -> int:
+        """Items classified right on the first try."""
+        return sum(self.first_tries.values())
+
+    @property
+    def answered(self) -> int:
+        """Items answered at least once."""
+        return len(self.first_tries)
+
+    @property
+    def is_last(self) -> bool:
+        """Whether the item on screen is the last one."""
+        return self.position == len(self.order) - 1
+
+    def answer(self, chosen: str) -> SkillFeedback:
+        """Classify the current item; the first try is recorded in the score."""
+        feedback = feedback_for_skill(self.current, chosen)
+        self.first_tries.setdefault(self.current.item_id, feedback.correct)
+        return feedback
+
+    def next(self) -> bool:
+        """Move to the next item; False (and no move) when the current item is the last."""
+        if self.is_last:
+            return False
+        self.position += 1
+        return True
+
+    def restart(self) -> None:
+        """Start again from the first item with a clean score."""
+        self.position = 0
+        self.first_tries = {}
+
+    def score(self) -> str:
+        """The running score as text."""
+        return score_text(self.correct, self.answered, len(self.items))
+
+
+# --------------------------------------------------------------------------------------------------
+# The practice widget
+# --------------------------------------------------------------------------------------------------
+
+
+def _feedback_html(feedback: SkillFeedback) -> str:
+    mark, colour = ("✔", "#006D4F") if feedback.correct else ("✘", "#A33B00")
+    message = html.escape(feedback.message)
+    return f'<p role="status" aria-live="polite" style="color:{colour}"><b>{mark}</b> {message}</p>'
+
+
+class SkillsPractice(widgets.VBox):
+    """Name the skill in a helper's reply: one item at a time, five labelled buttons, instant feedback, a score.
+
+    Every control is a button, reachable with the Tab key and pressed with Enter or Space. Nothing is graded.
+    """
+
+    def __init__(self, items: Sequence[Item] = ITEMS, seed: int | None = 3) -> None:
+        self.session = PracticeSession(items, seed)
+        self.counter = widgets.HTML()
+        self.exchange = widgets.HTML()
+        self.choices = [
+            widgets.Button(description=skill.label, tooltip=f"{skill.label}: {skill.definition}",
+                           layout=widgets.Layout(width="auto"))
+            for skill in SKILLS.values()
+        ]
+        for button, code in zip(self.choices, SKILLS, strict=True):
+            button.on_click(lambda _button, code=code: self.choose(code))
+        self.feedback = widgets.HTML()
+        self.score = widgets.HTML()
+        self.next_button = widgets.Button(description="Next reply", button_style="primary", icon="arrow-right",
+                                          tooltip="Show the next client statement and reply", disabled=True)
+        self.next_button.on_click(lambda _button: self.advance())
+        self.restart_button = widgets.Button(description="Start again", icon="refresh",
+                                             tooltip="Start again from the first reply with a clean score")
+        self.restart_button.on_click(lambda _button: self.restart())
+        self._show()
+        super().__init__([
+            self.counter,
+            self.exchange,
+            widgets.HTML("<b>Which skill is the helper using?</b>"),
+            widgets.HBox(self.choices, layout=widgets.Layout(flex_flow="row wrap")),
+            self.feedback,
+            widgets.HBox([self.next_button, self.restart_button]),
+            self.score,
+        ])
+
+    def _show(self) -> None:
+        item = self.session.current
+        position = self.session.position + 1
+        self.counter.value = f"<b>Reply {position} of {len(self.session.items)}</b>"
+        self.exchange.value = (
+            f"<p><b>Client:</b> “{html.escape(item.client)}”</p>"
+            f"<p><b>Helper:</b> “{html.escape(item.helper)}”</p>"
+        )
+        self.feedback.value = ""
+        self.next_button.disabled = True
+        self.score.value = f"<p>{html.escape(self.session.score())}</p>"
+
+    def choose(self, code: str) -> SkillFeedback:
+        """Classify the reply on screen as the skill ``code`` and show the feedback and score."""
+        feedback = self.session.answer(code)
+        self.feedback.value = _feedback_html(feedback)
+        self.score.value = f"<p>{html.escape(self.session.score())}</p>"
+        self.next_button.disabled = self.session.is_last
+        if self.session.is_last:
+            self.feedback.value += "<p>That was the last reply. Press <b>Start again</b> to go round once more.</p>"
+        return feedback
+
+    def advance(self) -> None:
+        """Show the next reply."""
+        if self.session.next():
+            self._show()
+
+    def restart(self) -> None:
+        """Start again from the first reply with a clean score."""
+        self.session.restart()
+        self._show()
+
+
+def practice(seed: int | None = 3) -> SkillsPractice:
+    """Show the helping-skills practice (module 03)."""
+    return SkillsPractice(ITEMS, seed)
+
+
+# --------------------------------------------------------------------------------------------------
+# Reflections in real sessions (AnnoMI)
+# --------------------------------------------------------------------------------------------------
+
+#: Clear examples of each kind of reflection in AnnoMI, chosen for the module: (transcript_id, utterance_id)
+#: of a therapist reflection that directly follows a client utterance, in high-quality sessions coded by one
+#: annotator.
+REFLECTION_EXAMPLES: dict[str, tuple[tuple[int, int], ...]] = {
+    "simple": ((101, 28), (91, 22), (34, 2)),
+    "complex": ((111, 14), (111, 21), (34, 6)),
+}
+
+
+def _require(df: pd.DataFrame, columns: Sequence[str], what: str) -> None:
+    missing = [c for c in columns if c not in getattr(df, "columns", ())]
+    if missing:
+        raise ValueError(f"{what} needs the column(s) {', '.join(missing)}; load it with "
+                         f"data.load_annomi_utterances(\"full\").")
+
+
+def one_annotator_per_transcript(utterances: pd.DataFrame, shared_annotator: int = 0) -> pd.DataFrame:
+    """Keep one annotator's coding of every transcript.
+
+    AnnoMI's full file repeats the transcripts that several annotators coded (7 transcripts, coded by all 10),
+    once per annotator. Counting every copy would weigh those sessions ten times. This keeps, for those
+    transcripts, only the rows of ``shared_annotator``; every other transcript has a single annotator anyway.
+
+    Parameters
+    ----------
+    utterances
+        ``data.load_annomi_utterances("full")``.
+    shared_annotator
+        The annotator kept where several coded a transcript (0, the lowest id, by default).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The same columns, one row per utterance, sorted by transcript and utterance.
+
+    Raises
+    ------
+    ValueError
+        If a transcript coded by several annotators was not coded by ``shared_annotator``.
+    """
+    _require(utterances, ("transcript_id", "utterance_id", "annotator_id"), "one_annotator_per_transcript")
+    n_coders = utterances.groupby("transcript_id")["annotator_id"].transform("nunique")
+    shared = n_coders > 1
+    missing = set(utterances.loc[shared, "transcript_id"]) - set(
+        utterances.loc[shared & (utterances["annotator_id"] == shared_annotator), "transcript_id"]
+    )
+    if missing:
+        raise ValueError(f"Annotator {shared_annotator} did not code transcript(s) {sorted(missing)}.")
+    kept = utterances[~shared | (utterances["annotator_id"] == shared_annotator)]
+    return kept.sort_values(["transcript_id", "utterance_id"], kind="stable").reset_index(drop=True)
+
+
+def _check_single_coding(utterances: pd.DataFrame) -> None:
+    if utterances.duplicated(["transcript_id", "utterance_id"]).any():
+        raise ValueError("Some utterances appear more than once (one per annotator): keep one annotator per "
+                         "transcript first, with skills.one_annotator_per_transcript(utterances).")
+
+
+def reflections_by_transcript(utterances: pd.DataFrame) -> pd.DataFrame:
+    """Simple and complex reflections in each transcript, and the share that is complex.
+
+    A therapist utterance counts as a reflection when its annotator coded a reflection in it
+    (``reflection_subtype`` is ``simple`` or ``complex``), whatever its main behaviour. The share of complex
+    reflections is complex / (simple + complex), the MITI 4 "% complex reflections".
+
+    Parameters
+    ----------
+    utterances
+        AnnoMI's full utterances with one annotator per transcript (:func:`one_annotator_per_transcript`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``transcript_id``, with columns ``mi_quality``, ``topic``, ``n_therapist`` (therapist
+        utterances), ``n_simple``, ``n_complex``, ``n_reflections``, ``reflecting_turns`` (the share of the
+        therapist's utterances that hold a reflection) and ``complex_share`` (NaN when the transcript has no
+        reflection).
+    """
+    _require(utterances, ("transcript_id", "utterance_id", "mi_quality", "topic", "interlocutor",
+                          "reflection_subtype"), "reflections_by_transcript")
+    _check_single_coding(utterances)
+    therapist = utterances[utterances["interlocutor"] == "therapist"]
+    subtype = therapist["reflection_subtype"].astype("string")
+    counts = pd.DataFrame({
+        "transcript_id": therapist["transcript_id"],
+        "n_simple": (subtype == "simple").fillna(False).astype("int64"),
+        "n_complex": (subtype == "complex").fillna(False).astype("int64"),
+    }).groupby("transcript_id").sum()
+    info = utterances.groupby("transcript_id", observed=True)[["mi_quality", "topic"]].first()
+    table = info.join(therapist.groupby("transcript_id").size().rename("n_therapist")).join(counts)
+    table[["n_therapist", "n_simple", "n_complex"]] = (
+        table[["n_therapist", "n_simple", "n_complex"]].fillna(0).astype("int64")
+    )
+    table["n_reflections"] = table["n_simple"] + table["n_complex"]
+    table["reflecting_turns"] = (table["n_reflections"] / table["n_therapist"]).where(table["n_therapist"] > 0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        table["complex_share"] = (table["n_complex"] / table["n_reflections"]).where(table["n_reflections"] > 0)
+    return table.sort_index()
+
+
+def miti_complex_thresholds() -> dict[str, float]:
+    """The MITI 4 benchmarks for the share of complex reflections, read from the evidence table.
+
+    Returns
+    -------
+    dict
+        ``{"fair": 0.4, "good": 0.5}``: the level names and the shares, as proportions.
+    """
+    text = evidence.row("miti_complex_reflections").value_text
+    levels = {name: int(percent) / 100 for name, percent in re.findall(r"([a-z]+)\s+(\d+)%", text)}
+    if set(levels) != {"fair", "good"}:
+        raise ValueError(f"Unexpected MITI benchmarks in the evidence table: {text!r}")
+    return levels
+
+
+def reflections_by_quality(table: pd.DataFrame, thresholds: dict[str, float] | None = None) -> pd.DataFrame:
+    """High- versus low-quality sessions: how many reflections, how many complex, how many reach the benchmarks.
+
+    Parameters
+    ----------
+    table
+        :func:`reflections_by_transcript`.
+    thresholds
+        Benchmark name -> share (:func:`miti_complex_thresholds` by default).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``mi_quality`` (high, low) with columns ``sessions``, ``with_reflections`` (sessions with at
+        least one reflection), ``median_reflections`` (per session), ``reflecting_turns`` (all reflections over
+        all therapist utterances), ``pooled_complex_share`` (all complex over
+        all reflections), ``median_complex_share`` (over sessions with reflections) and, for each benchmark,
+        ``reach_<name>``: the share of sessions with reflections whose complex share is at least the benchmark.
+    """
+    _require(table, ("mi_quality", "n_therapist", "n_complex", "n_reflections", "complex_share"),
+             "reflections_by_quality")
+    levels = miti_complex_thresholds() if thresholds is None else thresholds
+    rows = {}
+    for quality, part in table.groupby("mi_quality", observed=True):
+        with_ref = part[part["n_reflections"] > 0]
+        row = {
+            "sessions": len(part),
+            "with_reflections": len(with_ref),
+            "median_reflections": float(part["n_reflections"].median()),
+            "reflecting_turns": float(part["n_reflections"].sum() / part["n_therapist"].sum()),
+            "pooled_complex_share": float(part["n_complex"].sum() / part["n_reflections"].sum())
+            if part["n_reflections"].sum() else float("nan"),
+            "median_complex_share": float(with_ref["complex_share"].median()),
+        }
+        for name, share in levels.items():
+            row[f"reach_{name}"] = float((with_ref["complex_share"] >= share).mean())
+        rows[quality] = row
+    out = pd.DataFrame.from_dict(rows, orient="index")
+    out.index.name = "mi_quality"
+    return out.astype({"sessions": "int64", "with_reflections": "int64"})
+
+
+def complex_share_by_annotator(utterances: pd.DataFrame) -> pd.DataFrame:
+    """For the transcripts that several annotators coded: the share of complex reflections by each annotator.
+
+    Parameters
+    ----------
+    utterances
+        ``data.load_annomi_utterances("full")`` (with every annotator's copy).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per shared transcript with ``mi_quality``, ``annotators``, ``lowest`` and ``highest`` complex
+        share among its annotators, and ``range`` (highest minus lowest). Annotators who coded no reflection in
+        a transcript are left out of its lowest and highest.
+    """
+    _require(utterances, ("transcript_id", "annotator_id", "mi_quality", "interlocutor", "reflection_subtype"),
+             "complex_share_by_annotator")
+    n_coders = utterances.groupby("transcript_id")["annotator_id"].transform("nunique")
+    shared = utterances[(n_coders > 1) & (utterances["interlocutor"] == "therapist")]
+    subtype = shared["reflection_subtype"].astype("string")
+    coded = pd.DataFrame({
+        "transcript_id": shared["transcript_id"],
+        "annotator_id": shared["annotator_id"],
+        "complex": (subtype == "complex").fillna(False).astype("int64"),
+        "reflection": subtype.notna().astype("int64"),
+    }).groupby(["transcript_id", "annotator_id"]).sum()
+    coded["share"] = (coded["complex"] / coded["reflection"]).where(coded["reflection"] > 0)
+    by_transcript = coded.groupby("transcript_id")["share"]
+    out = pd.DataFrame({
+        "mi_quality": shared.groupby("transcript_id", observed=True)["mi_quality"].first().astype(str),
+        "annotators": coded.groupby("transcript_id").size().astype("int64"),
+        "lowest": by_transcript.min(),
+        "highest": by_transcript.max(),
+    })
+    out["range"] = out["highest"] - out["lowest"]
+    return out
+
+
+def reflection_examples(utterances: pd.DataFrame,
+                        examples: dict[str, tuple[tuple[int, int], ...]] | None = None) -> pd.DataFrame:
+    """The client's words and the helper's reflection that answered them, for chosen utterances.
+
+    Parameters
+    ----------
+    utterances
+        AnnoMI's full utterances with one annotator per transcript.
+    examples
+        Kind -> (transcript_id, utterance_id) of therapist reflections (:data:`REFLECTION_EXAMPLES` by default).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``kind`` (as coded in the data), ``transcript_id``, ``utterance_id``, ``client`` (the utterance
+        just before) and ``helper`` (the reflection).
+
+    Raises
+    ------
+    ValueError
+        If an example is not a reflection of the stated kind that follows a client utterance.
+    """
+    _require(utterances, ("transcript_id", "utterance_id", "interlocutor", "utterance_text", "reflection_subtype"),
+             "reflection_examples")
+    _check_single_coding(utterances)
+    chosen = REFLECTION_EXAMPLES if examples is None else examples
+    indexed = utterances.set_index(["transcript_id", "utterance_id"]).sort_index()
+    records = []
+    for kind, pairs in chosen.items():
+        for transcript, utterance in pairs:
+            try:
+                reply = indexed.loc[(transcript, utterance)]
+                before = indexed.loc[(transcript, utterance - 1)]
+            except KeyError:
+                raise ValueError(
+                    f"Transcript {transcript} has no utterances {utterance - 1} and {utterance}."
+                ) from None
+            if str(reply["reflection_subtype"]) != kind or before["interlocutor"] != "client":
+                raise ValueError(f"Utterance {utterance} of transcript {transcript} is not a {kind} reflection "
+                                 f"answering a client.")
+            records.append({"kind": kind, "transcript_id": transcript, "utterance_id": utterance,
+                            "client": before["utterance_text"], "helper": reply["utterance_text"]})
+    return pd.DataFrame.from_records(records)
+
+
+def format_reflection_examples(examples: pd.DataFrame) -> str:
+    """The examples as text to print: kind, then the client's words and the helper's reflection."""
+    blocks = []
+    for row in examples.itertuples(index=False):
+        blocks.append(f"{row.kind.upper()} reflection (transcript {row.transcript_id})\n"
+                      f"  Client: {row.client}\n  Helper: {row.helper}")
+    return "\n\n".join(blocks)

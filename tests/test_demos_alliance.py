@@ -1,0 +1,157 @@
+"""Module 04 figures and demos: plotted values are the library's results, controls are labelled, updates in place."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+
+from helpcourse import data, demos, figures, metaanalysis, simulate, simulate_alliance
+
+
+def _values(trace_x) -> list[float]:
+    return [np.nan if value is None else float(value) for value in trace_x]
+
+
+# --------------------------------------------------------------------------------------------------
+# Forest plot of the Metapsy trials
+# --------------------------------------------------------------------------------------------------
+
+
+def test_therapy_forest_plots_the_pooled_estimates():
+    forest = demos.therapy_forest()
+    pooled = metaanalysis.metapsy_pooled("all", 0, "pm")
+    types = pooled[pooled["therapy"] != "all"]
+    np.testing.assert_allclose(_values(forest.figure.data[0].x), types["estimate"])
+    assert list(forest.figure.data[0].y) == list(types["label"])
+    np.testing.assert_allclose(_values(forest.figure.data[1].x), pooled["estimate"].iloc[[-1]])
+    upper = np.asarray(_values(forest.figure.data[0].error_x.array))
+    np.testing.assert_allclose(upper, types["ci_high"] - types["estimate"])
+    assert forest.figure.data[2].text[0] == f"k = {types['k'].iloc[0]},  I² = {types['i2'].iloc[0]:.0f}%,  " \
+                                            f"τ² = {types['tau2'].iloc[0]:.2f}"
+    assert "Paule-Mandel" in forest.figure.layout.title.text
+
+
+def test_therapy_forest_filters_update_the_same_figure():
+    forest = demos.therapy_forest()
+    figure = forest.figure
+    forest.control.value = "wl"
+    forest.min_rob.value = 4
+    assert forest.figure is figure
+    pooled = metaanalysis.metapsy_pooled("wl", 4, "pm")
+    types = pooled[pooled["therapy"] != "all"]
+    np.testing.assert_allclose(_values(figure.data[0].x), types["estimate"])
+    not_pooled = types[types["estimate"].isna()]
+    assert len(not_pooled)  # some therapy types have fewer than 2 such trials
+    for label in not_pooled["label"]:
+        row = list(figure.data[0].y).index(label)
+        assert figure.data[0].x[row] is None
+        assert "too few trials" in figure.data[2].text[row]
+    assert "waiting list" in figure.layout.title.text and "at least 4 of 4" in figure.layout.title.text
+    assert "waiting list" in forest.description.value and "Too few trials to pool" in forest.description.value
+
+
+def test_therapy_forest_controls_are_labelled_and_fast_once_computed():
+    forest = demos.therapy_forest()
+    assert forest.control.description == "Control group"
+    assert forest.min_rob.description.startswith("Risk-of-bias criteria") and forest.min_rob.readout
+    assert [code for _, code in forest.control.options] == list(metaanalysis.CONTROL_TYPES)
+    forest.control.value = "cau"
+    start = time.perf_counter()
+    forest.control.value = "all"
+    forest.control.value = "cau"
+    assert time.perf_counter() - start < 2.0
+
+
+def test_forest_has_a_second_encoding_besides_colour():
+    fig = figures.therapy_forest_figure(metaanalysis.metapsy_pooled(), "t")
+    assert fig.data[0].marker.symbol != fig.data[1].marker.symbol
+    assert fig.data[0].marker.color != fig.data[1].marker.color
+
+
+# --------------------------------------------------------------------------------------------------
+# NHS recovery lines
+# --------------------------------------------------------------------------------------------------
+
+
+def test_nhs_chart_plots_the_published_rates_with_distinct_dashes_and_markers():
+    lines = metaanalysis.nhs_recovery_lines(data.load_nhstt_recovery_by_therapy("Depression"))
+    chart = demos.nhs_recovery_chart(lines)
+    figure = chart.children[0]
+    assert len(figure.data) == lines["label"].nunique()
+    assert len({trace.line.dash for trace in figure.data}) == len(figure.data)
+    assert len({trace.marker.symbol for trace in figure.data}) == len(figure.data)
+    cbt = lines[lines["label"] == "CBT"]
+    trace = next(t for t in figure.data if t.name == "CBT")
+    np.testing.assert_allclose(np.asarray(trace.y, dtype=float), cbt["recovery_pct"])
+    assert "Depression" in figure.layout.title.text
+    assert "2024-25" in chart.children[1].value and "percentage points" in chart.children[1].value
+
+
+# --------------------------------------------------------------------------------------------------
+# Alliance between and within therapists
+# --------------------------------------------------------------------------------------------------
+
+
+def test_alliance_levels_show_the_decomposition_of_the_simulated_clients():
+    demo = demos.alliance_levels()
+    clients = simulate.simulate_alliance_multilevel(50, 12, 0.6, 0.3, 0.2, seed=2007)
+    parts = simulate.decompose_alliance_correlation(clients)
+    assert [a.text for a in demo.figure.layout.annotations] == list(figures.alliance_levels_titles(parts))
+    x, y = np.asarray(demo.figure.data[1].x), np.asarray(demo.figure.data[1].y)
+    assert len(x) == 50
+    assert np.corrcoef(x, y)[0, 1] == pytest.approx(parts["between_r"])
+    expected = simulate_alliance.expected_alliance_correlations(0.6, 0.3, 0.2, 12)
+    assert f"r = {figures.format_r(parts['total_r'])}" in demo.description.value
+    assert figures.format_r(expected["within_r"]) in demo.description.value
+
+
+def test_alliance_levels_sliders_update_in_place():
+    demo = demos.alliance_levels()
+    figure = demo.figure
+    demo.within_slider.value = 0.0
+    demo.share_slider.value = 0.4
+    assert demo.figure is figure
+    clients = simulate.simulate_alliance_multilevel(50, 12, 0.6, 0.0, 0.4, seed=2007)
+    parts = simulate.decompose_alliance_correlation(clients)
+    assert figure.layout.annotations[2].text == f"Within each therapist: r = {figures.format_r(parts['within_r'])}"
+    deviations = np.asarray(figure.data[2].x), np.asarray(figure.data[2].y)
+    assert np.corrcoef(*deviations)[0, 1] == pytest.approx(parts["within_r"])
+    assert abs(parts["within_r"]) < 0.1
+    # The trend line in the within panel has the slope of the deviations.
+    line_x, line_y = figure.data[5].x, figure.data[5].y
+    slope = (line_y[1] - line_y[0]) / (line_x[1] - line_x[0])
+    assert slope == pytest.approx(np.polyfit(*deviations, 1)[0])
+    for slider in (demo.share_slider, demo.between_slider, demo.within_slider):
+        assert slider.description and slider.readout
+
+
+def test_alliance_levels_markers_differ_by_panel():
+    demo = demos.alliance_levels()
+    symbols = [demo.figure.data[i].marker.symbol for i in range(3)]
+    assert len(set(symbols)) == 3
+
+
+# --------------------------------------------------------------------------------------------------
+# Early improvement
+# --------------------------------------------------------------------------------------------------
+
+
+def test_early_improvement_demo_shows_raw_and_adjusted_correlations():
+    demo = demos.early_improvement_explorer()
+    clients = simulate_alliance.simulate_early_improvement(400, 0.4, 0.0, seed=2020)
+    correlations = simulate_alliance.alliance_outcome_correlations(clients)
+    assert demo.figure.layout.title.text == figures.early_improvement_title(correlations)
+    assert len(demo.figure.data[0].x) == int(clients["improved_early"].sum())
+    assert demo.figure.data[0].marker.symbol != demo.figure.data[1].marker.symbol
+    assert "no effect on the outcome" in demo.description.value
+    figure = demo.figure
+    demo.cause_slider.value = 0.5
+    assert demo.figure is figure
+    updated = simulate_alliance.alliance_outcome_correlations(
+        simulate_alliance.simulate_early_improvement(400, 0.4, 0.5, seed=2020)
+    )
+    assert figure.layout.title.text == figures.early_improvement_title(updated)
+    assert "adds 0.50" in demo.description.value
+    assert demo.early_slider.description and demo.cause_slider.description

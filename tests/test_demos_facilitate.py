@@ -1,0 +1,159 @@
+"""Module 02 demos: they plot the real AnnoMI numbers, mark the MITI thresholds, and update in place."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from helpcourse import data, demos, figures, talk
+
+
+@pytest.fixture(scope="module")
+def annomi():
+    utterances = data.load_annomi_utterances()
+    scores = talk.transcript_scores(utterances, data.load_annomi_utterances("full"))
+    return utterances, scores
+
+
+def _timeline_points(fig) -> int:
+    return sum(len(trace.x) for trace in fig.data[:7])
+
+
+def test_explorer_dropdown_is_labelled_with_id_quality_and_topic(annomi):
+    utterances, scores = annomi
+    explorer = demos.transcript_explorer(utterances, scores)
+    assert explorer.session.description == "Session"
+    labels = dict((value, label) for label, value in explorer.session.options)
+    assert len(labels) == 133
+    assert labels[123] == "#123 · low quality · smoking cessation"
+    assert labels[34] == "#34 · high quality · reducing alcohol consumption"
+
+
+def test_explorer_shows_every_utterance_of_the_session_in_order(annomi):
+    utterances, scores = annomi
+    explorer = demos.transcript_explorer(utterances, scores, transcript_id=34)
+    assert _timeline_points(explorer.figure) == scores.loc[34, "n_utterances"]
+    reflections = utterances[(utterances["transcript_id"] == 34)
+                             & (utterances["main_therapist_behaviour"] == "reflection")]["utterance_id"]
+    assert list(explorer.figure.data[0].x) == sorted(reflections)
+    assert set(explorer.figure.data[0].y) == {figures.timeline_row_position("reflection")} == {6}
+    assert explorer.figure.data[0].customdata[0][0] == "Helper: reflection"
+
+
+def test_choosing_a_session_updates_the_same_figure(annomi):
+    utterances, scores = annomi
+    explorer = demos.transcript_explorer(utterances, scores, transcript_id=34)
+    figure = explorer.figure
+    explorer.session.value = 123
+    assert explorer.figure is figure
+    assert _timeline_points(figure) == scores.loc[123, "n_utterances"] == 27
+    assert len(figure.data[0].x) == 0  # no reflection in this low-quality session
+    assert len(figure.data[2].x) == scores.loc[123, "therapist_input"] == 8
+    assert list(figure.data[7].x) == [0.0] and "below fair" in figure.data[7].text[0]
+    assert "not assessable" in figure.data[8].text[0]
+    assert figure.layout.title.text.startswith("Session #123 (low quality")
+    assert "Session #123" in explorer.description.value and "8 pieces of information" in explorer.description.value
+    assert "46%" in explorer.description.value  # sustain talk: 6 of 13 client turns
+
+
+def test_explorer_marks_the_miti_thresholds(annomi):
+    utterances, scores = annomi
+    figure = demos.transcript_explorer(utterances, scores, transcript_id=34).figure
+    lines = sorted((shape.x0, shape.line.dash) for shape in figure.layout.shapes)
+    assert lines == [(0.4, "dash"), (0.5, "dot"), (1.0, "dash"), (2.0, "dot")]
+    texts = {annotation.text for annotation in figure.layout.annotations}
+    assert {"fair 1:1", "good 2:1", "fair 40%", "good 50%"} <= texts
+    ratio = scores.loc[34, "reflections_per_question"]
+    assert ratio == pytest.approx(37 / 13)
+    assert figure.data[7].x[0] == pytest.approx(ratio) and figure.data[7].text[0] == "2.85 (good)"
+
+
+def test_explorer_caps_ratios_without_questions(annomi):
+    utterances, scores = annomi
+    explorer = demos.transcript_explorer(utterances, scores, transcript_id=86)  # 20 reflections, no questions
+    assert math.isinf(scores.loc[86, "reflections_per_question"])
+    assert explorer.figure.data[7].x[0] == figures.RATIO_AXIS_MAX
+    assert explorer.figure.data[7].text[0] == "no questions asked (good)"
+
+
+def test_explorer_table_compares_with_the_medians(annomi):
+    utterances, scores = annomi
+    explorer = demos.transcript_explorer(utterances, scores, transcript_id=131)
+    table = explorer.table.value
+    assert "<td>0.63</td><td>below fair (fair 1:1; good 2:1)</td><td>1.00</td><td>0.00</td>" in table
+    assert "<td>8%</td><td>50%</td>" in table  # therapist input medians, high vs low
+    assert table.count("<tr>") == 6
+
+
+def test_timeline_uses_a_symbol_and_a_row_per_kind_of_utterance(annomi):
+    utterances, scores = annomi
+    figure = demos.transcript_explorer(utterances, scores).figure
+    symbols = [trace.marker.symbol for trace in figure.data[:7]]
+    assert len(set(symbols)) == 7
+    assert list(figure.layout.yaxis.ticktext) == [row[0] for row in figures.TIMELINE_ROWS.values()]
+    assert list(figure.layout.yaxis.tickvals) == [6, 5, 4, 3, 2, 1, 0]  # reflection at the top, sustain talk last
+    assert figure.layout.yaxis.range[0] < 0 and figure.layout.yaxis.range[1] > 6  # empty rows stay visible
+
+
+def test_quality_comparison_plots_every_session_with_thresholds(annomi):
+    _, scores = annomi
+    demo = demos.quality_comparison(scores)
+    high, low = demo.figure.data
+    assert len(high.x) == 110 and len(low.x) == 22  # one low-quality session has neither questions nor reflections
+    assert max(high.x) == figures.RATIO_AXIS_MAX  # no-question sessions and ratios above 4 drawn at 4
+    assert float(np.median(low.x)) == 0.0 and float(np.median(high.x)) == 1.0
+    assert sorted(shape.x0 for shape in demo.figure.layout.shapes) == [1.0, 2.0]
+    assert high.marker.symbol != low.marker.symbol
+    assert "median 1.00" in demo.description.value and "median 0.00" in demo.description.value
+
+
+def test_quality_comparison_measure_and_slider_update_in_place(annomi):
+    _, scores = annomi
+    demo = demos.quality_comparison(scores)
+    figure = demo.figure
+    demo.measure.value = "sustain_talk_share"
+    assert demo.figure is figure
+    assert len(figure.layout.shapes) == 0  # MITI sets no threshold for client talk
+    assert sorted(figure.data[1].x) == sorted(scores.loc[scores["mi_quality"] == "low", "sustain_talk_share"])
+    assert "median 27%" in demo.description.value
+    demo.min_turns.value = 15
+    kept = scores[scores["n_therapist"] >= 15]
+    assert len(figure.data[1].x) == int((kept["mi_quality"] == "low").sum()) == 8
+    assert "at least 15 helper turns" in demo.description.value
+    demo.measure.value = "complex_reflection_share"
+    assert sorted(shape.x0 for shape in figure.layout.shapes) == [0.4, 0.5]
+    assert figure.layout.xaxis.tickformat == ".0%"
+
+
+def test_quality_comparison_controls_are_labelled_with_visible_numbers(annomi):
+    demo = demos.quality_comparison(annomi[1])
+    assert demo.measure.description == "Summary score"
+    assert demo.min_turns.description and demo.min_turns.readout
+
+
+def test_next_talk_explorer_plots_the_table_and_switches_sessions(annomi):
+    utterances, _ = annomi
+    demo = demos.next_talk_explorer(utterances)
+    change, sustain = demo.figure.data
+    after = talk.client_talk_after(utterances)
+    assert list(change.y) == pytest.approx(after["change"].tolist())
+    assert change.marker.pattern.shape != sustain.marker.pattern.shape
+    figure = demo.figure
+    demo.sessions.value = "low"
+    assert demo.figure is figure
+    low = talk.client_talk_after(utterances[utterances["mi_quality"] == "low"])
+    assert list(figure.data[1].y) == pytest.approx(low["sustain"].tolist())
+    assert "low-quality sessions" in figure.layout.title.text
+    assert "after therapist input, 21% change talk and 23% sustain talk (138 client turns)" in demo.description.value
+
+
+def test_behaviour_mix_figure_plots_the_shares(annomi):
+    utterances, _ = annomi
+    box = demos.behaviour_mix_figure(utterances)
+    figure, alt = box.children
+    mix = talk.behaviour_mix(utterances)
+    assert list(figure.data[0].y) == pytest.approx(mix["high"].tolist())
+    assert figure.data[0].marker.pattern.shape != figure.data[1].marker.pattern.shape
+    assert "reflection 28% vs 7%" in alt.value
