@@ -7,7 +7,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from helpcourse import figures, talk
-from helpcourse.demos.common import SLIDER_STYLE, live_text
+from helpcourse.demos.common import SLIDER_STYLE, FigureWidget, LabelledIntSlider, live_text
 
 __all__ = [
     "NextTalkExplorer",
@@ -40,13 +40,13 @@ class TranscriptExplorer(widgets.VBox):
             description="Session", style=SLIDER_STYLE, layout=widgets.Layout(width="640px"),
         )
         timeline, row = self._session_data()
-        self.figure = go.FigureWidget(figures.session_figure(timeline, self.session.value, row, self.thresholds))
+        self.figure = FigureWidget(figures.session_figure(timeline, self.session.value, row, self.thresholds))
         self.table = widgets.HTML(figures.session_scores_table(row, self.medians, self.thresholds))
         self.description = widgets.HTML(
             live_text(figures.describe_session(timeline, self.session.value, row, self.thresholds))
         )
         self.session.observe(self._update, names="value")
-        super().__init__([self.session, self.figure, self.table, self.description])
+        super().__init__([self.session, self.figure, self.description, self.table])
 
     def _session_data(self) -> tuple[pd.DataFrame, pd.Series]:
         return talk.session_timeline(self.utterances, self.session.value), self.scores.loc[self.session.value]
@@ -83,11 +83,11 @@ class QualityComparison(widgets.VBox):
             options=measures, value=measure, description="Summary score", style=SLIDER_STYLE,
             layout=widgets.Layout(width="480px"),
         )
-        self.min_turns = widgets.IntSlider(
+        self.min_turns = LabelledIntSlider(
             value=min_therapist_turns, min=0, max=40, step=1, description="Minimum helper turns per session",
             continuous_update=False, style=SLIDER_STYLE, layout=widgets.Layout(width="560px"),
         )
-        self.figure = go.FigureWidget(self._new_figure())
+        self.figure = FigureWidget(self._new_figure())
         self.description = widgets.HTML(live_text(self._describe()))
         self.measure.observe(self._update, names="value")
         self.min_turns.observe(self._update, names="value")
@@ -134,7 +134,7 @@ class NextTalkExplorer(widgets.VBox):
             options=list(self.SESSIONS.items()), value=sessions, description="Sessions", style=SLIDER_STYLE,
             tooltips=["All 133 sessions", "Only high-quality demonstrations", "Only low-quality demonstrations"],
         )
-        self.figure = go.FigureWidget(figures.client_talk_after_figure(self.tables[sessions], self._label()))
+        self.figure = FigureWidget(figures.client_talk_after_figure(self.tables[sessions], self._label()))
         self.description = widgets.HTML(
             live_text(figures.describe_client_talk_after(self.tables[sessions], self._label()))
         )
@@ -175,5 +175,5 @@ def next_talk_explorer(utterances: pd.DataFrame, sessions: str = "all") -> NextT
 def behaviour_mix_figure(utterances: pd.DataFrame) -> widgets.VBox:
     """The mix of helper behaviours in high- vs low-quality sessions (module 02), with its text alternative."""
     mix = talk.behaviour_mix(utterances)
-    return widgets.VBox([go.FigureWidget(figures.behaviour_mix_figure(mix)),
+    return widgets.VBox([FigureWidget(figures.behaviour_mix_figure(mix)),
                          widgets.HTML(live_text(figures.describe_behaviour_mix(mix)))])

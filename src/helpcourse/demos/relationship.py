@@ -7,7 +7,14 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from helpcourse import effects, evidence, figures, simulate_caseload, skills
-from helpcourse.demos.common import SLIDER_LAYOUT, SLIDER_STYLE, live_text
+from helpcourse.demos.common import (
+    SLIDER_LAYOUT,
+    SLIDER_STYLE,
+    FigureWidget,
+    LabelledIntSlider,
+    LabelledSlider,
+    live_text,
+)
 
 __all__ = [
     "EmpathyCaseload",
@@ -42,11 +49,11 @@ class EmpathyCaseload(widgets.VBox):
     def __init__(self, r: float = 0.28, n_clients: int = 40, n_caseloads: int = 1000, seed: int = 2018) -> None:
         self.seed = seed
         self.n_caseloads = n_caseloads
-        self.r_slider = widgets.FloatSlider(
+        self.r_slider = LabelledSlider(
             value=r, min=0.0, max=0.6, step=0.01, description="Correlation r (empathy and outcome)",
             readout_format=".2f", continuous_update=False, style=SLIDER_STYLE, layout=SLIDER_LAYOUT,
         )
-        self.n_slider = widgets.IntSlider(
+        self.n_slider = LabelledIntSlider(
             value=n_clients, min=10, max=400, step=10, description="Clients in the caseload",
             continuous_update=False, style=SLIDER_STYLE, layout=SLIDER_LAYOUT,
         )
@@ -57,7 +64,7 @@ class EmpathyCaseload(widgets.VBox):
             button.on_click(lambda _button, value=value: setattr(self.r_slider, "value", value))
             self.finding_buttons.append(button)
         summary, distribution = self._compute()
-        self.figure = go.FigureWidget(figures.caseload_recoveries_figure(summary, distribution, self.r_slider.value))
+        self.figure = FigureWidget(figures.caseload_recoveries_figure(summary, distribution, self.r_slider.value))
         self.description = widgets.HTML(live_text(figures.describe_caseload_recoveries(summary, self.r_slider.value)))
         self.r_slider.observe(self._update, names="value")
         self.n_slider.observe(self._update, names="value")
@@ -107,4 +114,4 @@ def reflections_figure(table: pd.DataFrame) -> widgets.VBox:
     thresholds = skills.miti_complex_thresholds()
     fig = figures.complex_reflections_figure(table, thresholds)
     text = figures.describe_complex_reflections(table, thresholds)
-    return widgets.VBox([go.FigureWidget(fig), widgets.HTML(live_text(text))])
+    return widgets.VBox([FigureWidget(fig), widgets.HTML(live_text(text))])
