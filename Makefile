@@ -9,10 +9,11 @@ export PATH := $(BIN):$(PATH)
 MIRROR := $(abspath ../shared/data)
 PORT   ?= 8888
 
-.PHONY: help lab test test-fast lint data bench clean-grading demo student-edition
+.PHONY: help lab test test-fast test-hub lint data bench clean-grading demo student-edition
 help:
 	@echo "make lab     open the course in JupyterLab (http://127.0.0.1:$(PORT))"
 	@echo "make test    run the whole test suite"
+	@echo "make test-hub  JupyterHub + exchange + PostgreSQL gradebook on loopback (root; docs/HUB.md)"
 	@echo "make data    download and check every data set ahead of a class"
 	@echo "make demo    grade a simulated class of 40 end to end (throwaway course root)"
 	@echo "make student-edition   build the student edition (folder and zip under build/)"
@@ -22,7 +23,7 @@ help:
 $(STAMP): pyproject.toml
 	@test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/python -m pip install --quiet --upgrade pip
-	$(VENV)/bin/python -m pip install --quiet -e '.[test]'
+	$(VENV)/bin/python -m pip install --quiet -e '.[test,hub]'
 	$(VENV)/bin/python -m helpcourse.sandbox install
 	@touch $@
 
@@ -34,6 +35,12 @@ lab: $(STAMP)
 test: $(STAMP)
 	@if [ -z "$$HELPCOURSE_DATA_DIR" ] && [ -d "$(MIRROR)" ]; then export HELPCOURSE_DATA_DIR="$(MIRROR)"; fi; \
 	$(BIN)/ruff check src tests grading tools bench && $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Root only: creates local accounts (hcins_/hcstu_/hcout_/hcpg_ + random), a hub, a PostgreSQL cluster; removes them.
+test-hub: $(STAMP)
+	@if [ -z "$$HELPCOURSE_DATA_DIR" ] && [ -d "$(MIRROR)" ]; then export HELPCOURSE_DATA_DIR="$(MIRROR)"; fi; \
+	test -d tests/hub/node_modules || npm ci --prefix tests/hub --no-audit --no-fund >/dev/null; \
+	HELPCOURSE_HUB_TESTS=1 $(BIN)/python -m pytest tests/hub -p no:cacheprovider $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests grading tools bench

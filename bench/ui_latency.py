@@ -1,12 +1,13 @@
 """Key press to plot updated, for every demo control of every module, in a real JupyterLab in Chromium.
 
-For each slider of each demo (and each group of toggle buttons of a demo without a slider) the benchmark presses
-keys until 25 presses have updated the plot: a slider moves one step per press (turning at either end), toggle
-buttons alternate (Space). It times in the page from the key's ``keydown`` event to the moment the plot
-(``element.data`` and ``element.layout``) has changed and plotly has redrawn it (a ``MutationObserver`` on the
-plot), and prints the median and the 95th percentile per control. The course's goal: a median of at most 100 ms and
-a 95th percentile of at most 250 ms on 2 cores. Steps that change nothing visible (a minimum that leaves out no one
-yet) cannot be timed and are counted apart.
+For each control of each demo (every slider, every group of toggle buttons, every menu) the benchmark presses keys
+until 25 presses have updated the plot: a slider moves one step per press (turning at either end), toggle buttons
+alternate between their first two (Space), a menu moves to the next option (the arrow keys, turning at either
+end). It times in the page from the key's ``keydown`` event to the moment the plot (``element.data`` and
+``element.layout``) has changed and plotly has redrawn it (a ``MutationObserver`` on the plot), and prints the
+median and the 95th percentile per control. The course's goal: a median of at most 100 ms and a 95th percentile of
+at most 250 ms on 2 cores. Steps that change nothing visible (a minimum that leaves out no one yet) cannot be timed
+and are counted apart.
 
 Run with ``make bench`` or ``python bench/ui_latency.py [MODULE_STEM ...]``; needs ``/usr/bin/chromium``.
 """
@@ -78,6 +79,9 @@ window.hcLatency = {
   },
   position(selector) {
     const el = document.querySelector(selector);
+    if (el.matches('select')) {
+      return el.selectedIndex >= el.options.length - 1 ? 'max' : el.selectedIndex <= 0 ? 'min' : 'inside';
+    }
     const value = window.hcui.sliderValue(el);
     const max = Number(el.max ?? el.getAttribute('aria-valuemax'));
     const min = Number(el.min ?? el.getAttribute('aria-valuemin'));
@@ -95,16 +99,21 @@ window.hcLatency = {
       const atMax = window.hcui.sliderValue(el) >= Number(el.max ?? el.getAttribute('aria-valuemax'));
       out.push({kind: 'slider', selector: `[data-hclat="${cellIndex}-s${i}"]`, name: name.trim(), atMax});
     });
-    if (!out.length) {
-      cell.querySelectorAll('.jp-OutputArea .widget-toggle-buttons').forEach((group, g) => {
-        const buttons = Array.from(group.querySelectorAll('button'));
-        if (buttons.length < 2) return;
-        buttons.slice(0, 2).forEach((b, i) => b.setAttribute('data-hclat', `${cellIndex}-t${g}-${i}`));
-        const label = group.querySelector('.widget-label');
-        out.push({kind: 'toggle', selector: `[data-hclat="${cellIndex}-t${g}-0"]`,
-                  other: `[data-hclat="${cellIndex}-t${g}-1"]`, name: (label ? label.textContent : '').trim()});
-      });
-    }
+    cell.querySelectorAll('.jp-OutputArea .widget-toggle-buttons').forEach((group, g) => {
+      const buttons = Array.from(group.querySelectorAll('button'));
+      if (buttons.length < 2) return;
+      buttons.slice(0, 2).forEach((b, i) => b.setAttribute('data-hclat', `${cellIndex}-t${g}-${i}`));
+      const label = group.querySelector('.widget-label');
+      out.push({kind: 'toggle', selector: `[data-hclat="${cellIndex}-t${g}-0"]`,
+                other: `[data-hclat="${cellIndex}-t${g}-1"]`, name: (label ? label.textContent : '').trim()});
+    });
+    cell.querySelectorAll('.jp-OutputArea select').forEach((el, i) => {
+      el.setAttribute('data-hclat', `${cellIndex}-m${i}`);
+      const label = el.id ? document.querySelector(`label[for="${el.id}"]`) : null;
+      out.push({kind: 'menu', selector: `[data-hclat="${cellIndex}-m${i}"]`,
+                name: (label ? label.textContent : '').trim(),
+                atMax: el.selectedIndex >= el.options.length - 1});
+    });
     return out;
   },
 };
@@ -129,19 +138,20 @@ def press_once(nbpage: NotebookPage, cell_index: int, target: str, key: str) -> 
 def measure_control(nbpage: NotebookPage, cell_index: int, control: dict) -> tuple[list[float], int]:
     """Time ``PRESSES`` key presses that update the plot; return the times and the number of presses that did not.
 
-    A slider moves one step per press and turns at either end; toggle buttons alternate. A control that shows
-    no change after ``GIVE_UP`` presses in a row is left.
+    A slider or a menu moves one step per press and turns at either end; toggle buttons alternate. A control
+    that shows no change after ``GIVE_UP`` presses in a row is left.
     """
     times: list[float] = []
     silent = silent_in_a_row = 0
-    key = "ArrowLeft" if control.get("atMax") else "ArrowRight"
+    back, forth = ("ArrowUp", "ArrowDown") if control["kind"] == "menu" else ("ArrowLeft", "ArrowRight")
+    key = back if control.get("atMax") else forth
     for press in range(MAX_PRESSES):
         if len(times) >= PRESSES or silent_in_a_row >= GIVE_UP:
             break
-        if control["kind"] == "slider":
+        if control["kind"] in ("slider", "menu"):
             latency = press_once(nbpage, cell_index, control["selector"], key)
             where = nbpage.page.evaluate("(s) => window.hcLatency.position(s)", control["selector"])
-            key = "ArrowLeft" if where == "max" else "ArrowRight" if where == "min" else key
+            key = back if where == "max" else forth if where == "min" else key
         else:
             target = control["other"] if press % 2 == 0 else control["selector"]
             latency = press_once(nbpage, cell_index, target, "Space")
@@ -173,7 +183,8 @@ def measure_module(browser, server: LabServer, path: Path) -> list[dict]:
                 continue
             for control in nbpage.page.evaluate("(i) => window.hcLatency.controls(i)", cell.index):
                 times, silent = measure_control(nbpage, cell.index, control)
-                rows.append({"module": path.stem, "demo": cell.id, "control": control["name"] or control["kind"],
+                name = f"{control['name']} ({control['kind']})" if control["name"] else control["kind"]
+                rows.append({"module": path.stem, "demo": cell.id, "control": name,
                              "times": times, "silent": silent})
     finally:
         nbpage.close()

@@ -31,10 +31,7 @@ def mirror_dir() -> Path:
 
 #: Browser checks known to fail, with the reason; each is an open item of the browser-test work (docs/UI_TESTS.md).
 #: They still run and are reported as xfail (or XPASS once fixed), so a fix is seen at once.
-KNOWN_UI_FAILURES: dict[str, str] = {
-    "test_ui_accessibility.py::test_course_content_has_no_wcag_violations[02_facilitate_dont_direct]":
-        "axe-core: a wide table output in module 02 scrolls but cannot be scrolled with the keyboard",
-}
+KNOWN_UI_FAILURES: dict[str, str] = {}
 
 
 def pytest_collection_modifyitems(config, items):

@@ -95,3 +95,12 @@ def test_number_widget_gives_feedback_on_click():
     box.value = 0.14
     button.click()
     assert "Correct" in output.value
+
+
+def test_choice_widget_is_a_named_radio_group_with_nothing_chosen():
+    widget = checks.choice_question("Is <i>r</i> = .28 &amp; large?", {"a": "yes", "b": "no"}, "b",
+                                    {"a": "no", "b": "yes"})
+    radio = widget.children[1]
+    assert radio.description == "Is r = .28 & large?", "the group's accessible name is the question as plain text"
+    assert [tuple(option) for option in radio.options] == [("a) yes", "a"), ("b) no", "b")]
+    assert radio.value is None

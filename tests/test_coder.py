@@ -1,18 +1,20 @@
 """The reply coder: known replies, honest grouped cross-validation, deterministic training, a safe cache.
 
 The coder is trained once per test session (session-scoped fixture, kept in a temporary cache folder that the
-practice-widget tests share). The cross-validation test uses 3 folds instead of the 5 of ``docs/CODER.md`` to
-keep this file short; its floor was measured with 3 folds (see ``docs/CODER.md``).
+practice-widget tests share). The cross-validation test runs the 5 folds of ``docs/CODER.md`` and checks that
+``coder.MEASURED_ACCURACY`` (what ps03 tells students) is what the evaluation gives. The feedback on graded
+replies (exercise ps03, question 8) is tested here too, down to the cell in the exercise notebook.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import math
+import re
 import time
 from pathlib import Path
 
 import joblib
+import nbformat
 import numpy as np
 import pandas as pd
 import pytest
@@ -21,8 +23,12 @@ from helpcourse import coder, data, figures
 
 CLIENT = "I've been drinking a lot more since I lost my job, and my wife is really upset about it."
 
-# Measured with the committed settings (docs/CODER.md): 3-fold grouped CV macro-F1 .748 (5 folds: .752).
-CV3_MACRO_F1_FLOOR = 0.73
+# The goal for the coder's grouped cross-validated macro-F1 was 0.80 (not reached: docs/CODER.md); below this
+# floor a change to the coder is a regression.
+MACRO_F1_FLOOR = 0.74
+REPO = Path(__file__).resolve().parents[1]
+PS03 = REPO / "course" / "exercises" / "ps03_safe_relationship" / "ps03_safe_relationship.ipynb"
+DOCS = REPO / "docs" / "CODER.md"
 
 
 @pytest.fixture(scope="session")
@@ -112,23 +118,45 @@ def test_training_is_deterministic(trained, table):
     assert again.n_training == 4882 and again.cache_key == trained.cache_key
 
 
-def test_grouped_cross_validation_keeps_sessions_apart_and_meets_the_floor(table):
-    result = coder.cross_validate_coder(n_folds=3, table=table)
+def test_grouped_cross_validation_keeps_sessions_apart_and_gives_the_committed_figures(table):
+    result = coder.cross_validate_coder(n_folds=5, table=table)
     folds_per_session = result.predictions.groupby("transcript_id")["fold"].nunique()
     assert folds_per_session.max() == 1  # no session is in two test folds, so none is in train and test
-    assert sorted(result.predictions["fold"].unique()) == [0, 1, 2]
+    assert sorted(result.predictions["fold"].unique()) == [0, 1, 2, 3, 4]
     assert result.n_utterances == 4882 and result.n_transcripts == 133
     assert int(result.confusion.to_numpy().sum()) == 4882
     assert result.per_code["support"].to_dict() == {
         "reflection": 1296, "question": 1386, "therapist_input": 614, "other": 1586,
     }
     assert result.macro_f1 == pytest.approx(result.per_code["f1"].mean())
-    assert result.macro_f1 >= CV3_MACRO_F1_FLOOR, result.per_code
-    assert result.per_code.loc["question", "f1"] > 0.78
-    assert result.per_code.loc["reflection", "f1"] > 0.68
-    assert result.per_code.loc["therapist_input", "f1"] > 0.52
+    assert result.macro_f1 >= MACRO_F1_FLOOR, result.per_code
     diagonal = np.trace(result.confusion.to_numpy()) / 4882
     assert result.accuracy == pytest.approx(diagonal)
+    measured = coder.MEASURED_ACCURACY
+    assert (measured.n_folds, measured.n_utterances, measured.n_transcripts) == (5, 4882, 133)
+    assert result.macro_f1 == pytest.approx(measured.macro_f1, abs=0.0005)
+    assert result.accuracy == pytest.approx(measured.accuracy, abs=0.0005)
+    for code in coder.CODES:
+        assert result.per_code.loc[code, "f1"] == pytest.approx(measured.f1[code], abs=0.0005), code
+    low = result.predictions[result.predictions["confidence"] <= 0.5]
+    assert len(low) == 499
+    assert (low["code"] == low["predicted"]).mean() == pytest.approx(measured.low_confidence_accuracy, abs=0.0005)
+
+
+def test_docs_state_the_committed_figures():
+    text = DOCS.read_text()
+    measured = coder.MEASURED_ACCURACY
+    assert f"**Macro-F1 {measured.macro_f1:.3f}**, accuracy {measured.accuracy:.3f}" in text
+    for code, label in [("reflection", "reflection"), ("question", "question"), ("therapist_input", "therapist input"),
+                        ("other", "other")]:
+        assert re.search(rf"^\| {label} \|[^\n]*\| \*\*{measured.f1[code]:.3f}\*\* \|", text, re.MULTILINE), code
+    assert f"mean macro-F1 of {measured.annotator_macro_f1:.3f}" in text
+
+
+def test_accuracy_statement_gives_the_committed_figures_in_plain_words():
+    text = coder.accuracy_statement()
+    assert "78% of utterances" in text and "macro-F1 0.75" in text and "0.72 for reflections" in text
+    assert "macro-F1 of 0.80" in text and "only 46% of the time" in text and "4,882" in text
 
 
 def test_expert_annotators_agree_at_about_the_level_the_coder_aims_for():
@@ -136,6 +164,7 @@ def test_expert_annotators_agree_at_about_the_level_the_coder_aims_for():
     assert agreement["n_transcripts"] == 7 and agreement["n_pairs"] == 45
     assert agreement["n_utterances"] == 216
     assert agreement["macro_f1"] == pytest.approx(0.796, abs=0.001)
+    assert agreement["macro_f1"] == pytest.approx(coder.MEASURED_ACCURACY.annotator_macro_f1, abs=0.0005)
     assert agreement["kappa"] == pytest.approx(0.737, abs=0.001)
 
 
@@ -209,24 +238,6 @@ def test_example_reflections_are_complex_reflections_from_high_quality_sessions(
         assert "?" not in row["reflection"]
 
 
-def test_miti_thresholds_come_from_the_evidence_table():
-    assert coder.miti_ratio_thresholds() == (1.0, 2.0)
-
-
-@pytest.mark.parametrize(
-    ("codes", "expected"),
-    [
-        (["reflection", "reflection", "question", "other"], 2.0),
-        (["reflection", "question", "question"], 0.5),
-        (["reflection"], math.inf),
-        (["other", "therapist_input"], None),
-        ([], None),
-    ],
-)
-def test_reflection_question_ratio(codes, expected):
-    assert coder.reflection_question_ratio(codes) == expected
-
-
 def test_hand_features_measure_overlap_and_question_marks():
     frame = pd.DataFrame(
         {"reply": ["You feel trapped by the drinking?", "Okay."], "client": ["I feel trapped by the drinking.", ""]}
@@ -256,3 +267,87 @@ def test_confusion_matrix_figure_writes_counts_and_row_shares_in_the_cells():
     text = figures.describe_confusion_matrix(confusion)
     assert "40 therapist utterances" in text and "80%" in text
     assert "5 utterances the experts coded as input (advice, information) were coded as other" in text
+
+
+# --------------------------------------------------------------------------------------------------
+# Feedback on the graded replies of exercise ps03 (question 8)
+# --------------------------------------------------------------------------------------------------
+
+PS03_CLIENTS = [
+    "My doctor says I have to cut down on my drinking, but honestly it's the only thing that helps me switch off "
+    "after work. Everyone's making a big deal out of nothing.",
+    "Since my mum died I just go through the motions. My friends keep inviting me out, but I can't face it, and then "
+    "I feel bad for letting them down.",
+    "I moved here eight months ago for this job and I still don't really know anyone. Some weekends I barely speak "
+    "to a single person.",
+]
+
+
+def test_feedback_names_each_replys_code_with_confidence_and_reason(trained):
+    replies = [
+        "It sounds like you're worried people are making too much of your drinking.",
+        "Why don't you go out with your friends anyway?",
+        "You should join a club so you meet people.",
+    ]
+    text = coder.reply_feedback(replies, PS03_CLIENTS, trained)
+    lines = text.splitlines()
+    assert "practice aid, not the grader" in lines[0] and "a person gives your points" in lines[0]
+    assert lines[2].startswith("Reply 1 reads as a reflection (coder's confidence ")
+    assert lines[2].endswith(coder.CODE_SUMMARIES["reflection"])
+    assert lines[3].startswith("Reply 2 reads as a question (")
+    assert lines[4].startswith("Reply 3 reads as advice or information (input) (")
+    confidence = trained.code(replies[0], PS03_CLIENTS[0]).confidence
+    assert f"(coder's confidence {100 * confidence:.0f}%)" in lines[2]
+
+
+def test_feedback_handles_missing_and_non_text_replies_without_loading_the_coder(monkeypatch):
+    def no_coder(*_args, **_kwargs):
+        raise AssertionError("no reply to code: the coder should not be loaded")
+
+    monkeypatch.setattr(coder, "load_coder", no_coder)
+    text = coder.reply_feedback([..., "   ", 42], PS03_CLIENTS)
+    assert 'Reply 1: no reply yet. Write it in double quotes on one line, for example reply_1 = "It sounds like' in text
+    assert "Reply 2: no reply yet." in text and "Reply 3: not text." in text
+    with pytest.raises(ValueError, match="2 replies but 3 client"):
+        coder.reply_feedback(["a", "b"], PS03_CLIENTS)
+
+
+def test_feedback_says_so_when_the_coder_cannot_run(monkeypatch):
+    def broken(*_args, **_kwargs):
+        raise data.DataUnavailableError("no AnnoMI file and no network")
+
+    monkeypatch.setattr(coder, "load_coder", broken)
+    text = coder.reply_feedback(["You feel let down.", ..., ...], PS03_CLIENTS)
+    assert "The automatic coder could not run here (DataUnavailableError: no AnnoMI file and no network)" in text
+    assert "This does not change your grade" in text and "Reply 1: not coded." in text
+    assert "Reply 2: no reply yet." in text
+
+
+def test_feedback_cell_of_ps03_codes_known_replies(trained, monkeypatch, capsys):
+    """Run the exercise's own locked feedback cell, as the student's kernel does, on known replies."""
+    cells = {cell.id: cell for cell in nbformat.read(PS03, as_version=4).cells}
+    source = cells["q8_coder_feedback"].source
+    assert cells["q8_coder_feedback"].metadata["nbgrader"]["locked"]
+    monkeypatch.setattr(coder, "load_coder", lambda *args, **kwargs: trained)
+    namespace = {
+        "coder": coder,
+        "reply_1": "It sounds like you're worried people are making too much of your drinking.",
+        "reply_2": "How long ago did your mum die?",
+        "reply_3": ...,
+    }
+    exec(compile(source, "q8_coder_feedback", "exec"), namespace)
+    printed = capsys.readouterr().out
+    assert namespace["clients"] == PS03_CLIENTS  # the statements the students read in the task cells
+    assert "Reply 1 reads as a reflection" in printed
+    assert "Reply 2 reads as a question" in printed
+    assert "Reply 3: no reply yet." in printed
+
+
+def test_ps03_full_credit_examples_read_as_reflections_and_reassurance_can_too(trained):
+    """The exercise and its rubric say the coder's label is not the grade: reassurance can read as a reflection."""
+    cells = {cell.id: cell for cell in nbformat.read(PS03, as_version=4).cells}
+    for k, client in enumerate(PS03_CLIENTS, start=1):
+        assert client.split(". ")[0] in " ".join(cells[f"q8_client_{k}"].source.split())
+        solution = re.search(rf'^reply_{k} = "(.+)"$', cells[f"q8_reply_{k}_answer"].source, re.MULTILINE).group(1)
+        assert trained.code(solution, client).code == "reflection", solution
+    assert trained.code("Don't worry, it gets easier.", PS03_CLIENTS[1]).code == "reflection"

@@ -99,3 +99,25 @@ def test_quit_rates_figure_lists_every_kind_of_help():
     fig, alt = box.children
     assert list(fig.data[0].x) == [0.1, 0.3]
     assert "No contact: 10% quit (10 of 100)" in alt.value
+
+
+def test_only_the_first_figure_of_a_kernel_sends_plotlys_script():
+    """plotly's 5 MB widget script goes to the browser once per kernel; later figures wait for that copy."""
+    import json
+    import subprocess
+    import sys
+
+    code = (
+        "import json, plotly.basewidget, pathlib\n"
+        "from helpcourse.demos.common import FigureWidget\n"
+        "first, second, third = FigureWidget(), FigureWidget(), FigureWidget()\n"
+        "bundle = (pathlib.Path(plotly.basewidget.__file__).parent / 'package_data' / 'widgetbundle.js').read_text()\n"
+        "print(json.dumps([json.dumps(bundle) in first._esm, len(first._esm) > len(bundle),\n"
+        "                  [len(f._esm) for f in (second, third)], second._esm == third._esm,\n"
+        "                  'await shared.promise' in second._esm, second.get_state()['_esm'] == second._esm]))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    carries, larger, later_sizes, same, waits, synced = json.loads(out.strip().splitlines()[-1])
+    assert carries and larger, "the first figure carries plotly's whole script"
+    assert max(later_sizes) < 1000 and same and waits, "later figures only wait for the shared copy"
+    assert synced, "the short script is what the browser receives"

@@ -96,13 +96,15 @@ def test_nhs_chart_plots_the_published_rates_with_distinct_dashes_and_markers():
 
 def test_alliance_levels_show_the_decomposition_of_the_simulated_clients():
     demo = demos.alliance_levels()
-    clients = simulate.simulate_alliance_multilevel(50, 12, 0.6, 0.3, 0.2, seed=2007)
+    assert (demo.n_therapists, demo.clients_per_therapist) == (50, 6)
+    clients = simulate.simulate_alliance_multilevel(50, 6, 0.6, 0.3, 0.2, seed=2007)
     parts = simulate.decompose_alliance_correlation(clients)
     assert [a.text for a in demo.figure.layout.annotations] == list(figures.alliance_levels_titles(parts))
+    assert sum(len(trace.x) for trace in demo.figure.data[:3]) == 650  # 300 clients, 50 therapists, 300 deviations
     x, y = np.asarray(demo.figure.data[1].x), np.asarray(demo.figure.data[1].y)
     assert len(x) == 50
     assert np.corrcoef(x, y)[0, 1] == pytest.approx(parts["between_r"])
-    expected = simulate_alliance.expected_alliance_correlations(0.6, 0.3, 0.2, 12)
+    expected = simulate_alliance.expected_alliance_correlations(0.6, 0.3, 0.2, 6)
     assert f"r = {figures.format_r(parts['total_r'])}" in demo.description.value
     assert figures.format_r(expected["within_r"]) in demo.description.value
 
@@ -113,7 +115,7 @@ def test_alliance_levels_sliders_update_in_place():
     demo.within_slider.value = 0.0
     demo.share_slider.value = 0.4
     assert demo.figure is figure
-    clients = simulate.simulate_alliance_multilevel(50, 12, 0.6, 0.0, 0.4, seed=2007)
+    clients = simulate.simulate_alliance_multilevel(50, 6, 0.6, 0.0, 0.4, seed=2007)
     parts = simulate.decompose_alliance_correlation(clients)
     assert figure.layout.annotations[2].text == f"Within each therapist: r = {figures.format_r(parts['within_r'])}"
     deviations = np.asarray(figure.data[2].x), np.asarray(figure.data[2].y)
@@ -125,6 +127,29 @@ def test_alliance_levels_sliders_update_in_place():
     assert slope == pytest.approx(np.polyfit(*deviations, 1)[0])
     for slider in (demo.share_slider, demo.between_slider, demo.within_slider):
         assert slider.description and slider.readout
+
+
+def test_alliance_levels_send_only_the_arrays_a_slider_changes():
+    demo = demos.alliance_levels()
+    sent: list[dict] = []
+
+    def record(restyle_data, relayout_data, trace_indexes=None, source_view_id=None):
+        sent.append({"style": restyle_data, "layout": relayout_data, "traces": trace_indexes})
+
+    demo.figure._send_update_msg = record  # what the figure would send to the browser
+    demo.between_slider.value = 0.9
+    assert len(sent) == 1
+    style = sent[0]["style"]
+    assert "x" not in style, "a slope leaves every alliance value where it is"
+    assert sorted(sent[0]["traces"]) == [0, 1, 3, 4], "the between slope leaves the within-therapist panel alone"
+    clients = simulate.simulate_alliance_multilevel(50, 6, 0.9, 0.3, 0.2, seed=2007)
+    np.testing.assert_allclose(demo.figure.data[0].y, clients["outcome"])
+    sent.clear()
+    demo.share_slider.value = 0.3
+    assert {"x", "y"} <= set(sent[0]["style"]), "the therapist share moves the alliance values too"
+    clients = simulate.simulate_alliance_multilevel(50, 6, 0.9, 0.3, 0.3, seed=2007)
+    np.testing.assert_allclose(demo.figure.data[0].x, clients["alliance"])
+    np.testing.assert_allclose(demo.figure.data[0].y, clients["outcome"])
 
 
 def test_alliance_levels_markers_differ_by_panel():
@@ -155,3 +180,27 @@ def test_early_improvement_demo_shows_raw_and_adjusted_correlations():
     assert figure.layout.title.text == figures.early_improvement_title(updated)
     assert "adds 0.50" in demo.description.value
     assert demo.early_slider.description and demo.cause_slider.description
+
+
+def test_therapy_forest_control_groups_are_buttons_the_keyboard_operates():
+    forest = demos.therapy_forest()
+    assert forest.control.__class__.__name__ == "ToggleButtons"
+    assert [label for label, _ in forest.control.options] == [
+        label.capitalize() for label in metaanalysis.CONTROL_TYPES.values()]
+
+
+def test_therapy_forest_update_in_place_equals_a_new_figure():
+    forest = demos.therapy_forest()
+    forest.control.value = "cau"
+    forest.min_rob.value = 3
+    pooled = metaanalysis.metapsy_pooled("cau", 3, "pm")
+    fresh = figures.therapy_forest_figure(pooled, forest._title())
+    for shown, new in zip(forest.figure.data, fresh.data, strict=True):
+        assert list(shown.x) == list(new.x) and list(shown.y) == list(new.y)
+        if new.error_x.array is not None:
+            assert list(shown.error_x.array) == list(new.error_x.array)
+            assert list(shown.error_x.arrayminus) == list(new.error_x.arrayminus)
+            assert shown.error_x.color == new.error_x.color
+            assert [list(row) for row in shown.customdata] == [list(row) for row in new.customdata]
+    assert list(forest.figure.data[2].text) == list(fresh.data[2].text)
+    assert forest.figure.layout.title.text == fresh.layout.title.text

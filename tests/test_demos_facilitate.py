@@ -157,3 +157,30 @@ def test_behaviour_mix_figure_plots_the_shares(annomi):
     assert list(figure.data[0].y) == pytest.approx(mix["high"].tolist())
     assert figure.data[0].marker.pattern.shape != figure.data[1].marker.pattern.shape
     assert "reflection 28% vs 7%" in alt.value
+
+
+def test_session_menu_is_a_labelled_native_menu_that_keeps_its_keys(annomi):
+    utterances, scores = annomi
+    menu = demos.transcript_explorer(utterances, scores, transcript_id=123).session
+    assert isinstance(menu, demos.LabelledDropdown)
+    assert menu.value == 123 and menu.description == "Session"
+    assert 'createElement("select")' in menu._esm
+    assert "data-lm-suppress-shortcuts" in menu._esm and "label.htmlFor = id" in menu._esm
+    with pytest.raises(Exception, match="not one of the options"):
+        menu.value = 9999
+    assert menu.value == 123
+
+
+def test_labelled_dropdown_takes_dropdown_arguments():
+    menu = demos.LabelledDropdown(options=[("First", "a"), ("Second", "b")], description="Pick")
+    assert menu.value == "a" and menu.options == [["First", "a"], ["Second", "b"]]
+    menu.value = "b"
+    assert menu.value == "b"
+    with pytest.raises(ValueError, match="at least one option"):
+        demos.LabelledDropdown(options=[])
+
+
+def test_quality_measures_are_buttons_the_keyboard_operates(annomi):
+    demo = demos.quality_comparison(annomi[1])
+    assert demo.measure.__class__.__name__ == "ToggleButtons"
+    assert [label for label, _ in demo.measure.options] == list(talk.MEASURE_LABELS.values())

@@ -105,3 +105,25 @@ def test_reflections_text_alternative(reflections):
     assert "Low-quality: 23 sessions, 12 without any reflection" in text
     assert "High-quality: 110 sessions, 3 without any reflection" in text
     assert "54 reach good (50%)" in text
+
+
+def test_caseload_update_in_place_equals_a_new_figure():
+    demo = demos.empathy_caseload(r=0.28, n_clients=40, seed=2018)
+    figure = demo.figure
+    demo.r_slider.value = 0.45
+    demo.n_slider.value = 120
+    assert demo.figure is figure
+    caseloads = simulate_caseload.simulate_caseload_recoveries(0.45, 120, seed=2018)
+    fresh = figures.caseload_recoveries_figure(simulate_caseload.summarise_caseloads(caseloads, 120),
+                                               simulate_caseload.difference_distribution(caseloads), 0.45)
+    for shown, new in zip(figure.data, fresh.data, strict=True):
+        np.testing.assert_array_equal(np.asarray(shown.x), np.asarray(new.x))
+        np.testing.assert_array_equal(np.asarray(shown.y), np.asarray(new.y))
+        if new.error_x.array is not None:
+            np.testing.assert_allclose(shown.error_x.array, new.error_x.array)
+            np.testing.assert_allclose(shown.error_x.arrayminus, new.error_x.arrayminus)
+            assert shown.hovertemplate == new.hovertemplate
+    assert figure.layout.title.text == fresh.layout.title.text == (
+        "Correlation r = .45: 1,000 simulated caseloads of 120 clients")
+    assert list(figure.layout.xaxis.range) == list(fresh.layout.xaxis.range) == [0, 60]
+    assert figure.layout.annotations[0].text == fresh.layout.annotations[0].text

@@ -99,6 +99,33 @@ def graded_course(request, tmp_path_factory):
 
 #: For each exercise: answers a student fills in (some right, some wrong) and the automatic points they deserve.
 PARTIAL_ANSWERS = {
+    "ps08_capstone": {
+        # Q1 copies the worked example's first session (0), Q2 right (2), Q3 right (1), Q4 pushes on (0), Q5 right
+        # (1), Q6 right in capitals (1), Q7 gives d itself instead of the probability (0), Q8 right (1): 6 points.
+        "answers": {
+            "last_off_track": "flags[flags].index.min()",
+            "maya_change": 'case.loc[14, "symptom_count"] - case.loc[0, "symptom_count"]',
+            "q3_choice": '"a"',
+            "q4_choice": '"a"',
+            "q5_choice": '"d"',
+            "q6_choice": '"C"',
+            "feedback_superiority": "0.17",
+            "q8_choice": '"c"',
+        },
+        "points": 6.0,
+    },
+    "ps07_adapting": {
+        # Q1 right (2), Q2 copies the worked example's threshold (0), Q3 right (2), Q4 gives the worked example's
+        # threshold for 10 false alarms (0), Q5 right (1): 5 points.
+        "answers": {
+            "share_flagged": "progress.share_not_on_track(sessions, band, 12)",
+            "rc_threshold": "progress.reliable_change_threshold(7.5, 0.85)",
+            "matched_superiority": "0.712",
+            "alarm_threshold": "simulate_monitoring.threshold_for_false_alarms(clients, 10)",
+            "q5_choice": '"B"',
+        },
+        "points": 5.0,
+    },
     "ps01_reading_research": {
         # Q1 right (2), Q2 copies the worked example's r = .28 (0), Q3 right (2), Q4 no-contact rate (0),
         # Q5 right (1): 5 points.
@@ -128,7 +155,8 @@ PARTIAL_ANSWERS = {
     },
     "ps03_safe_relationship": {
         # Q1 right (2), Q2 copies the worked example's fair benchmark (0), Q3 right (2), Q4 reads r = .28 as 28
-        # more clients (0), Q5 a percentage instead of a proportion (0), Q6 right (1): 5 points.
+        # more clients (0), Q5 a percentage instead of a proportion (0), Q6 right (1): 5 points. Q8's replies (one
+        # reflection, one question, one left out) are graded by a person only, so they add no automatic points.
         "answers": {
             "high_complex_share": "0.467",
             "high_good_share": '(high_reflecting["complex_share"] >= thresholds["fair"]).mean()',
@@ -136,8 +164,22 @@ PARTIAL_ANSWERS = {
             "more_per_100": "28",
             "small_ahead_share": "74.5",
             "q6_choice": '"B"',
+            "reply_1": '"It sounds like you\'re worried people are making too much of your drinking."',
+            "reply_2": '"Why don\'t you go out with your friends anyway?"',
         },
         "points": 5.0,
+    },
+    "ps05_collaboration": {
+        # Q1 copies the worked example's CBT (0), Q2 right, rounded to two decimals (2), Q3 right in capitals (1),
+        # Q4 gives the completers instead of the clients to randomise (0), Q5 wrong (0): 3 points.
+        "answers": {
+            "bat_dropout_or": 'preferences.pooled_dropout_odds_ratio(attrition, "cbt").odds_ratio',
+            "matched_dropout": "0.16",
+            "q3_choice": '"B"',
+            "clients_per_arm": "202",
+            "q5_choice": '"b"',
+        },
+        "points": 3.0,
     },
     "ps04_alliance": {
         # Q1 copies the worked example's CBT (0), Q2 right (2), Q3 reasons "about zero" (2), Q4 wrong (0),
@@ -150,6 +192,18 @@ PARTIAL_ANSWERS = {
             "q5_choice": '"B"',
         },
         "points": 5.0,
+    },
+    "ps06_strengths": {
+        # Q1 copies the worked example's self-help odds ratio (0), Q2 right, rounded to two decimals (2), Q3 a
+        # percentage instead of a proportion (0), Q4 right (2), Q5 wrong (0): 4 points.
+        "answers": {
+            "individual_or": 'strengths.pool_contact_odds_ratio(smoking, "self_help").odds_ratio',
+            "strength_superiority": "0.55",
+            "hopeful_success": "59",
+            "published_effect": "simulate_weak_evidence.average_reported_effect(0.0, 10, 0.0, only_significant=True)",
+            "q5_choice": '"c"',
+        },
+        "points": 4.0,
     },
 }
 

@@ -7,7 +7,7 @@ import math
 import pandas as pd
 import pytest
 
-from helpcourse import data, talk
+from helpcourse import data, miti, talk
 
 # --------------------------------------------------------------------------------------------------
 # Two small sessions whose every number can be counted by hand
@@ -48,14 +48,6 @@ def small() -> pd.DataFrame:
     # Rows shuffled: nothing may depend on the order rows arrive in.
     frame = _utterances({1: ("high", SESSION_1), 2: ("low", SESSION_2)})
     return frame.sample(frac=1.0, random_state=3).reset_index(drop=True)
-
-
-def test_reflections_per_question_by_hand():
-    assert talk.reflections_per_question(2, 1) == 2.0
-    assert talk.reflections_per_question(12, 19) == pytest.approx(0.6316, abs=1e-4)
-    assert talk.reflections_per_question(3, 0) == math.inf
-    assert math.isnan(talk.reflections_per_question(0, 0))
-    assert talk.reflections_per_question(0, 5) == 0.0
 
 
 def test_counts_of_small_sessions(small):
@@ -149,35 +141,14 @@ def test_session_options_label_id_quality_topic(small):
 
 
 # --------------------------------------------------------------------------------------------------
-# MITI thresholds
+# MITI thresholds: one implementation (helpcourse.miti, tested in test_miti.py), re-exported here
 # --------------------------------------------------------------------------------------------------
 
 
-def test_miti_thresholds_come_from_the_evidence_table():
-    thresholds = talk.miti_thresholds()
-    ratio, complex_share = thresholds["reflections_per_question"], thresholds["complex_reflection_share"]
-    assert (ratio.fair, ratio.good) == (1.0, 2.0) and ratio.evidence_key == "miti_reflection_question_ratio"
-    assert (complex_share.fair, complex_share.good) == (0.4, 0.5)
-    assert complex_share.text == "fair 40%; good 50%"
-
-
-def test_threshold_text_that_cannot_be_read_is_refused():
-    with pytest.raises(ValueError):
-        talk._parse_thresholds("fair about one to one")
-
-
-@pytest.mark.parametrize(
-    ("value", "level"),
-    [(0.0, "below fair"), (0.99, "below fair"), (1.0, "fair"), (1.99, "fair"), (2.0, "good"), (17.0, "good"),
-     (math.inf, "good"), (math.nan, "not assessable")],
-)
-def test_miti_level_boundaries(value, level):
-    assert talk.miti_level(value, talk.miti_thresholds()["reflections_per_question"]) == level
-
-
-def test_miti_level_of_complex_share():
-    threshold = talk.miti_thresholds()["complex_reflection_share"]
-    assert [talk.miti_level(v, threshold) for v in (0.39, 0.40, 0.5)] == ["below fair", "fair", "good"]
+def test_talk_uses_the_one_miti_implementation():
+    assert talk.miti_thresholds is miti.miti_thresholds and talk.miti_level is miti.miti_level
+    assert talk.reflections_per_question is miti.reflections_per_question
+    assert list(talk.MEASURE_LABELS)[:2] == ["reflections_per_question", "complex_reflection_share"]
 
 
 # --------------------------------------------------------------------------------------------------

@@ -11,12 +11,16 @@ Two uses:
 
 from __future__ import annotations
 
+import html
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from numbers import Real
 
 import ipywidgets as widgets
+
+from helpcourse.choice_widget import ChoiceButtons
 
 KINDS: dict[str, str] = {
     "proportion": "a proportion between 0 and 1",
@@ -156,11 +160,10 @@ def choice_question(question: str, options: Mapping[str, str], correct: str,
     explanations
         Letter -> why that option is right or wrong.
     """
-    radio = widgets.RadioButtons(
+    radio = ChoiceButtons(
         options=[(f"{letter}) {text}", letter) for letter, text in options.items()],
         value=None,
-        layout=widgets.Layout(width="auto"),
-        style={"description_width": "initial"},
+        description=html.unescape(re.sub(r"<[^>]+>", "", question)),
     )
     button = widgets.Button(description="Check", button_style="primary", tooltip="Check my answer")
     output = widgets.HTML()

@@ -63,18 +63,22 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from helpcourse import data, evidence
+from helpcourse import data
 
 __all__ = [
     "CODES",
     "CODE_EXPLANATIONS",
     "CODE_NAMES",
+    "CODE_SUMMARIES",
     "CodedReply",
+    "CoderAccuracy",
     "CoderEvaluation",
     "CoderSettings",
     "DEFAULT_SETTINGS",
     "HAND_FEATURES",
+    "MEASURED_ACCURACY",
     "ReplyCoder",
+    "accuracy_statement",
     "annotator_agreement",
     "coder_cache_path",
     "coder_training_table",
@@ -83,9 +87,8 @@ __all__ = [
     "hand_features",
     "last_sentences",
     "load_coder",
-    "miti_ratio_thresholds",
     "practice_statements",
-    "reflection_question_ratio",
+    "reply_feedback",
     "train_coder",
 ]
 
@@ -125,6 +128,16 @@ CODE_EXPLANATIONS: dict[str, str] = {
     ),
 }
 """A short plain-language explanation of each code, shown with the coder's verdict."""
+
+CODE_SUMMARIES: dict[str, str] = {
+    "reflection": "it says back, as a statement, what the client said or seems to mean.",
+    "question": "it asks the client for information or for their view, rather than saying back what you heard.",
+    "therapist_input": "it gives the client something from you (advice, information, a plan) rather than saying "
+    "back what you heard.",
+    "other": "it acknowledges, affirms or structures the conversation, but does not yet say back what you "
+    "understood.",
+}
+"""A one-line reason for each code, shown in the feedback on graded replies (:func:`reply_feedback`)."""
 
 _ANNOMI_FILE = "AnnoMI-simple.csv"
 
@@ -994,41 +1007,158 @@ def _example_reflections(min_words: int, max_words: int) -> pd.DataFrame:
 
 
 # --------------------------------------------------------------------------------------------------
-# The reflection-to-question ratio (MITI 4)
+# Measured accuracy, and feedback on the replies of a graded exercise
 # --------------------------------------------------------------------------------------------------
 
 
-def miti_ratio_thresholds() -> tuple[float, float]:
-    """The MITI 4 reflection-to-question thresholds from the evidence table.
+@dataclass(frozen=True)
+class CoderAccuracy:
+    """How well the coder agrees with AnnoMI's experts on sessions it did not learn from.
 
-    Returns
-    -------
-    tuple of float
-        ``(fair, good)``: reflections per question, read from ``evidence.row("miti_reflection_question_ratio")``
-        (``"fair 1:1; good 2:1"`` gives ``(1.0, 2.0)``).
+    Attributes
+    ----------
+    n_folds : int
+        Folds of the cross-validation grouped by transcript (:func:`cross_validate_coder`).
+    n_utterances, n_transcripts : int
+        Therapist utterances and sessions evaluated.
+    macro_f1 : float
+        Unweighted mean of the four codes' F1 scores.
+    accuracy : float
+        Share of utterances given the experts' code.
+    f1 : dict of str to float
+        F1 of each code, in the order of :data:`CODES`.
+    low_confidence_accuracy : float
+        Share given the experts' code among utterances coded with a confidence of 50% or less.
+    annotator_macro_f1 : float
+        The yardstick: mean macro-F1 of two expert annotators with each other (:func:`annotator_agreement`).
     """
-    text = evidence.row("miti_reflection_question_ratio").value_text
-    found = dict(re.findall(r"(fair|good)\s+(\d+(?:\.\d+)?)\s*:\s*1", text))
-    if set(found) != {"fair", "good"}:
-        raise ValueError(f"cannot read the fair and good thresholds from {text!r}")
-    return float(found["fair"]), float(found["good"])
+
+    n_folds: int
+    n_utterances: int
+    n_transcripts: int
+    macro_f1: float
+    accuracy: float
+    f1: dict[str, float]
+    low_confidence_accuracy: float
+    annotator_macro_f1: float
 
 
-def reflection_question_ratio(codes: Iterable[str]) -> float | None:
-    """Reflections per question among coded replies, as MITI 4 counts them.
+MEASURED_ACCURACY = CoderAccuracy(
+    n_folds=5,
+    n_utterances=4882,
+    n_transcripts=133,
+    macro_f1=0.752,
+    accuracy=0.778,
+    f1={"reflection": 0.723, "question": 0.829, "therapist_input": 0.582, "other": 0.875},
+    low_confidence_accuracy=0.461,
+    annotator_macro_f1=0.796,
+)
+"""The committed evaluation (``docs/CODER.md``, ``bench/coder_eval.py``): 5-fold cross-validation grouped by
+transcript with :data:`DEFAULT_SETTINGS`. ``tests/test_coder.py`` re-runs it and checks every figure."""
+
+
+def accuracy_statement(measured: CoderAccuracy = MEASURED_ACCURACY) -> str:
+    """The coder's measured accuracy in plain words, for students.
 
     Parameters
     ----------
-    codes
-        Codes of the replies (from :data:`CODES`).
+    measured
+        The evaluation to describe (default: the committed one, :data:`MEASURED_ACCURACY`).
 
     Returns
     -------
-    float or None
-        ``reflections / questions``; ``inf`` with reflections but no question; None with neither.
+    str
+        One paragraph: how often the coder gives the experts' code on sessions it did not learn from, its F1 per
+        code, how well two experts agree, and how often it is right when its confidence is 50% or less.
     """
-    codes = list(codes)
-    reflections, questions = codes.count("reflection"), codes.count("question")
-    if questions == 0:
-        return None if reflections == 0 else float("inf")
-    return reflections / questions
+    f1 = measured.f1
+    return (
+        f"How accurate is the coder? Tested on AnnoMI sessions it had not learnt from ({measured.n_folds}-fold "
+        f"cross-validation grouped by session, {measured.n_utterances:,} therapist utterances), it gave the "
+        f"experts' code to {100 * measured.accuracy:.0f}% of utterances (macro-F1 {measured.macro_f1:.2f}; F1 "
+        f"{f1['reflection']:.2f} for reflections, {f1['question']:.2f} for questions, {f1['therapist_input']:.2f} "
+        f"for input, {f1['other']:.2f} for other). Two expert annotators agree with each other at a macro-F1 of "
+        f"{measured.annotator_macro_f1:.2f}. When its confidence is 50% or less, its code matches the experts' only "
+        f"{100 * measured.low_confidence_accuracy:.0f}% of the time."
+    )
+
+
+def _reply_text(value: object) -> str | None:
+    """The reply as text, or None when it is not a non-empty string."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    return " ".join(value.split())
+
+
+def _load_quietly() -> ReplyCoder:
+    """:func:`load_coder` without its log messages (a read-only cache is expected while grading)."""
+    disabled = logger.disabled
+    logger.disabled = True
+    try:
+        return load_coder()
+    finally:
+        logger.disabled = disabled
+
+
+def reply_feedback(replies: Sequence[object], clients: Sequence[str], reply_coder: ReplyCoder | None = None) -> str:
+    """How the coder reads each reply of a graded exercise: its code, confidence and a one-line reason.
+
+    The text says that the coder is a practice aid and that a person gives the points. Nothing a student writes
+    makes it raise: a missing or non-text reply gets a hint, and a coder that cannot be loaded or trained (for
+    example in a kernel with no data and no cache) gives a message instead of the codes.
+
+    Parameters
+    ----------
+    replies
+        The student's replies (anything: an unanswered ``reply = ...`` arrives as ``Ellipsis``).
+    clients
+        The client statement each reply answers (same length; a different length is a ``ValueError``).
+    reply_coder
+        A trained coder (default: :func:`load_coder`, from the cache or trained now).
+
+    Returns
+    -------
+    str
+        Several lines: a heading that says the coder is not the grader, then one line per reply (``Reply 1 reads
+        as a reflection (coder's confidence 87%): it says back, ...``). The coder's measured accuracy is
+        :func:`accuracy_statement`.
+    """
+    heading = (
+        "What the automatic coder reads in your replies. It is a practice aid, not the grader: "
+        "a person gives your points with the rubric, whatever the coder says."
+    )
+    texts = [_reply_text(reply) for reply in replies]
+    clients = [str(client) for client in clients]
+    if len(clients) != len(texts):
+        raise ValueError(f"got {len(texts)} replies but {len(clients)} client statements")
+    lines = [heading, ""]
+    coded: dict[int, CodedReply] = {}
+    problem = ""
+    if any(text is not None for text in texts):
+        try:
+            model = reply_coder if reply_coder is not None else _load_quietly()
+            coded = {i: model.code(text, clients[i]) for i, text in enumerate(texts) if text is not None}
+        except Exception as exc:  # the feedback must never stop a notebook or its grading
+            problem = f"{type(exc).__name__}: {exc}"[:200]
+    for i, text in enumerate(texts):
+        number = i + 1
+        if text is None:
+            given = replies[i]
+            missing = given is Ellipsis or given is None or isinstance(given, str)
+            lines.append(
+                f"Reply {number}: {'no reply yet' if missing else 'not text'}. Write it in double quotes on one line, "
+                f'for example reply_{number} = "It sounds like ...".'
+            )
+        elif i in coded:
+            result = coded[i]
+            caution = " Its confidence is low: take this code with caution." if result.confidence <= 0.5 else ""
+            lines.append(
+                f"Reply {number} reads as {result.name} (coder's confidence {100 * result.confidence:.0f}%): "
+                f"{CODE_SUMMARIES[result.code]}{caution}"
+            )
+        else:
+            lines.append(f"Reply {number}: not coded.")
+    if problem:
+        lines += ["", f"The automatic coder could not run here ({problem}). This does not change your grade: a "
+                  "person reads and grades your replies with the rubric."]
+    return "\n".join(lines)

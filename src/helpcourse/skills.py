@@ -23,7 +23,6 @@ Manual 4.2.1*.
 from __future__ import annotations
 
 import html
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -31,7 +30,7 @@ import ipywidgets as widgets
 import numpy as np
 import pandas as pd
 
-from helpcourse import evidence
+from helpcourse import miti
 
 __all__ = [
     "ITEMS",
@@ -596,11 +595,8 @@ def miti_complex_thresholds() -> dict[str, float]:
     dict
         ``{"fair": 0.4, "good": 0.5}``: the level names and the shares, as proportions.
     """
-    text = evidence.row("miti_complex_reflections").value_text
-    levels = {name: int(percent) / 100 for name, percent in re.findall(r"([a-z]+)\s+(\d+)%", text)}
-    if set(levels) != {"fair", "good"}:
-        raise ValueError(f"Unexpected MITI benchmarks in the evidence table: {text!r}")
-    return levels
+    threshold = miti.miti_thresholds()["complex_reflection_share"]
+    return {"fair": threshold.fair, "good": threshold.good}
 
 
 def reflections_by_quality(table: pd.DataFrame, thresholds: dict[str, float] | None = None) -> pd.DataFrame:

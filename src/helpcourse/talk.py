@@ -7,8 +7,9 @@ the numbers module 02 discusses:
 
 * :func:`transcript_scores`: one row per session with its counts, reflections per question, the share of
   therapist input, of change talk and of sustain talk and (from the full file) the share of complex reflections;
-* :func:`miti_thresholds` and :func:`miti_level`: the MITI 4 "fair" and "good" thresholds, read from the evidence
-  table, and where a session's score falls;
+* :func:`miti_level_counts`: how many sessions reach the MITI 4 "fair" and "good" thresholds (the thresholds,
+  :func:`miti_thresholds`, :func:`miti_level` and :func:`reflections_per_question` come from :mod:`helpcourse.miti`
+  and are re-exported here);
 * :func:`client_turns_after_therapist` and :func:`client_talk_after`: the talk type of each client turn that
   follows a therapist turn, by the therapist's behaviour just before it;
 * :func:`behaviour_mix` and :func:`session_timeline`: the mix of therapist behaviours and one session in order.
@@ -20,14 +21,12 @@ AnnoMI gives each utterance one main behaviour. Applying MITI thresholds to Anno
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from helpcourse import evidence
+from helpcourse.miti import MITI_MEASURE_LABELS, MitiThreshold, miti_level, miti_thresholds, reflections_per_question
 
 __all__ = [
     "CLIENT_TALK_LABELS",
@@ -68,8 +67,7 @@ CLIENT_TALK_LABELS: dict[str, str] = {
 
 #: The per-session measures of :func:`transcript_scores`, with the labels students read.
 MEASURE_LABELS: dict[str, str] = {
-    "reflections_per_question": "Reflections per question",
-    "complex_reflection_share": "Complex reflections (share of reflections)",
+    **MITI_MEASURE_LABELS,
     "therapist_input_share": "Therapist input (share of therapist turns)",
     "change_talk_share": "Change talk (share of client turns)",
     "sustain_talk_share": "Sustain talk (share of client turns)",
@@ -79,117 +77,8 @@ _SORT = ["transcript_id", "utterance_id"]
 
 
 # --------------------------------------------------------------------------------------------------
-# MITI thresholds
-# --------------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class MitiThreshold:
-    """A MITI 4 summary score's "fair" and "good" thresholds.
-
-    Attributes
-    ----------
-    measure : str
-        The column of :func:`transcript_scores` it applies to.
-    label : str
-        What students read, e.g. ``"Reflections per question"``.
-    fair, good : float
-        The thresholds: a score at or above ``fair`` is fair, at or above ``good`` is good.
-    evidence_key : str
-        The evidence-table key the thresholds were read from.
-    text : str
-        The thresholds as the evidence table words them (``"fair 1:1; good 2:1"``).
-    """
-
-    measure: str
-    label: str
-    fair: float
-    good: float
-    evidence_key: str
-    text: str
-
-
-_THRESHOLD_KEYS: dict[str, str] = {
-    "reflections_per_question": "miti_reflection_question_ratio",
-    "complex_reflection_share": "miti_complex_reflections",
-}
-_THRESHOLD_PATTERN = re.compile(r"(fair|good)\s+(\d+(?:\.\d+)?)\s*(:\s*1|%)")
-
-
-def _parse_thresholds(text: str) -> tuple[float, float]:
-    """``"fair 1:1; good 2:1"`` -> (1.0, 2.0); ``"fair 40%; good 50%"`` -> (0.4, 0.5)."""
-    found: dict[str, float] = {}
-    for level, number, unit in _THRESHOLD_PATTERN.findall(text):
-        found[level] = float(number) / 100 if unit == "%" else float(number)
-    if set(found) != {"fair", "good"}:
-        raise ValueError(f"cannot read fair and good thresholds from {text!r}")
-    return found["fair"], found["good"]
-
-
-def miti_thresholds() -> dict[str, MitiThreshold]:
-    """The MITI 4 thresholds for reflections per question and for the share of complex reflections.
-
-    Returns
-    -------
-    dict of str to MitiThreshold
-        Keyed by measure (``"reflections_per_question"``: fair 1.0, good 2.0; ``"complex_reflection_share"``:
-        fair 0.40, good 0.50), read from the evidence table (Moyers et al., 2014/2015).
-    """
-    out = {}
-    for measure, key in _THRESHOLD_KEYS.items():
-        text = evidence.row(key).value_text
-        fair, good = _parse_thresholds(text)
-        out[measure] = MitiThreshold(measure, MEASURE_LABELS[measure], fair, good, key, text)
-    return out
-
-
-def miti_level(value: float, threshold: MitiThreshold) -> str:
-    """Where a session's score falls against a MITI threshold.
-
-    Parameters
-    ----------
-    value : float
-        The session's score; ``inf`` (reflections but no questions) counts as above every threshold,
-        NaN (nothing to count) as not assessable.
-    threshold : MitiThreshold
-        From :func:`miti_thresholds`.
-
-    Returns
-    -------
-    str
-        ``"good"``, ``"fair"``, ``"below fair"`` or ``"not assessable"``.
-    """
-    if value is None or pd.isna(value):
-        return "not assessable"
-    if value >= threshold.good:
-        return "good"
-    if value >= threshold.fair:
-        return "fair"
-    return "below fair"
-
-
-# --------------------------------------------------------------------------------------------------
 # Per-session counts and scores
 # --------------------------------------------------------------------------------------------------
-
-
-def reflections_per_question(n_reflections: float, n_questions: float) -> float:
-    """The reflection-to-question ratio (MITI's R:Q) from two counts.
-
-    Parameters
-    ----------
-    n_reflections, n_questions : float
-        Numbers of reflections and of questions.
-
-    Returns
-    -------
-    float
-        ``n_reflections / n_questions``; ``inf`` when there are reflections but no questions, NaN when there
-        are neither.
-    """
-    if n_questions == 0:
-        return math.inf if n_reflections > 0 else math.nan
-    return float(n_reflections) / float(n_questions)
 
 
 def _counts(utterances: pd.DataFrame, speaker: str, column: str, categories: Iterable[str]) -> pd.DataFrame:

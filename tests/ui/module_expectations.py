@@ -2,8 +2,9 @@
 
 Every module gets the generic checks (no error output, every demo renders with data, every slider moves its plot,
 accessibility). A module registers here the values its demos must show after a student operates them, computed
-independently in Python from :mod:`helpcourse`. To add a module: write its check functions and add an entry
-``"NN_slug": [DemoExpectation(cell_id, controls, check), ...]`` to :data:`EXPECTATIONS`.
+independently in Python from :mod:`helpcourse`. Module 01's checks are below; every other module keeps its own in
+``tests/ui/expect_NN.py``, which defines ``EXPECTATIONS = {"NN_slug": [DemoExpectation(cell_id, controls, check)]}``
+and is merged into :data:`EXPECTATIONS` here.
 
 A check receives the open notebook page and the demo's cell; it operates the controls with the keyboard, as a
 student would, and asserts the values the plot and its text alternative show.
@@ -11,9 +12,11 @@ student would, and asserts the values the plot and its text alternative show.
 
 from __future__ import annotations
 
+import importlib
 import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -139,3 +142,18 @@ EXPECTATIONS: dict[str, list[DemoExpectation]] = {
         DemoExpectation("hasselblad_figure", (), check_quit_rates),
     ],
 }
+
+
+def _module_files() -> dict[str, list[DemoExpectation]]:
+    """The expectations of ``expect_NN.py`` files beside this one, by module name."""
+    merged: dict[str, list[DemoExpectation]] = {}
+    for path in sorted(Path(__file__).parent.glob("expect_[0-9]*.py")):
+        module = importlib.import_module(path.stem)
+        for name, expectations in module.EXPECTATIONS.items():
+            if name in merged or name in EXPECTATIONS:
+                raise ValueError(f"{path.name}: expectations for {name} are registered twice")
+            merged[name] = list(expectations)
+    return merged
+
+
+EXPECTATIONS.update(_module_files())

@@ -41,6 +41,11 @@ def test_every_demo_renders_with_data_and_its_controls(module_run: ModuleRun):
         module_run.render_problem + "\nbrowser console errors:\n" + "\n".join(module_run.nbpage.console_errors[-20:])
     )
     assert module_run.demo_cells, f"{module_run.name} shows no demo"
+    # anywidget 0.11 gives a widget's model 2 s to load its script (plotly's is 5 MB, loaded once per figure); a model
+    # that misses it draws its plot but drops every later message, so the plot never changes again.
+    stalled = [error for error in module_run.nbpage.console_errors if "Failed to initialize model" in error]
+    assert not stalled, (f"{len(stalled)} widget model(s) did not load within anywidget's 2 s (a busy machine?): "
+                         f"their plots will not follow the controls: {stalled[:3]}")
     for cell in module_run.demo_cells:
         assert module_run.page.evaluate("(i) => window.hcui.rendered(i)", cell.index), f"{cell.id} shows nothing"
         for plot in module_run.nbpage.plots(cell.index):

@@ -9,9 +9,13 @@ is an ``ipywidgets.VBox`` (controls, figure, a live text alternative), so a note
 and a test can drive its controls directly.
 """
 
+from helpcourse.demos.adapting import *  # noqa: F403
 from helpcourse.demos.alliance import *  # noqa: F403
+from helpcourse.demos.capstone import *  # noqa: F403
+from helpcourse.demos.collaboration import *  # noqa: F403
 from helpcourse.demos.common import SLIDER_LAYOUT, SLIDER_STYLE, live_text  # noqa: F401
 from helpcourse.demos.facilitate import *  # noqa: F403
 from helpcourse.demos.practice import *  # noqa: F403
 from helpcourse.demos.reading import *  # noqa: F403
 from helpcourse.demos.relationship import *  # noqa: F403
+from helpcourse.demos.strengths import *  # noqa: F403

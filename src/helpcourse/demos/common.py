@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import html
+import json
+from pathlib import Path
 
 import anywidget
 import ipywidgets as widgets
+import plotly.basewidget
 import plotly.graph_objects as go
 import traitlets
 
@@ -119,18 +123,61 @@ class LabelledIntSlider(LabelledSlider):
     readout_format = traitlets.Unicode("d").tag(sync=True)
 
 
+# plotly's widget script (about 5 MB) is sent with every FigureWidget and compiled again for each in the browser.
+# anywidget gives a widget 2 s to load its script; on a busy machine compiling it several times over takes longer,
+# and a figure that missed the 2 s is drawn but never follows its controls again. The course's figures share one
+# copy per page: the first figure of a kernel carries the script and compiles it once; every later one carries a
+# few lines that wait for that copy.
+_PLOTLY_BUNDLE = Path(plotly.basewidget.__file__).parent / "package_data" / "widgetbundle.js"
+_SHARED_MODULE = """
+const key = Symbol.for("helpcourse.plotly-widget-module");
+globalThis[key] ??= (() => {
+  let resolve, reject;
+  const promise = new Promise((ok, fail) => { resolve = ok; reject = fail; });
+  return { promise, resolve, reject, loading: false };
+})();
+const shared = globalThis[key];
+"""
+_LOAD_ONCE = """
+if (!shared.loading) {
+  shared.loading = true;
+  const url = URL.createObjectURL(new Blob([BUNDLE], { type: "text/javascript" }));
+  try { shared.resolve(await import(url)); } catch (error) { shared.loading = false; shared.reject(error); }
+  finally { URL.revokeObjectURL(url); }
+}
+"""
+_USE_SHARED = "export default (await shared.promise).default;\n"
+
+
+@functools.cache
+def plotly_script_carrier() -> str:
+    """The script of the first figure of a kernel: plotly's widget script, compiled once and shared."""
+    bundle = json.dumps(_PLOTLY_BUNDLE.read_text(encoding="utf-8"))
+    return _SHARED_MODULE + _LOAD_ONCE.replace("BUNDLE", bundle) + _USE_SHARED
+
+
+#: The script of every later figure: it waits for the shared copy.
+PLOTLY_SCRIPT_USER = _SHARED_MODULE + _USE_SHARED
+
+
 class FigureWidget(go.FigureWidget):
-    """plotly's ``FigureWidget`` whose first message to the browser already holds the figure.
+    """plotly's ``FigureWidget`` whose first message to the browser already holds the figure, sharing one script.
 
     ``go.FigureWidget`` connects to the browser before it sets its data and layout, which follow as updates. When
     the browser draws the plot before those updates arrive (plotly's large script loading on a busy machine), the
-    plot stays empty for good. This class connects only once the figure is complete. Same arguments as
-    ``go.FigureWidget``.
+    plot stays empty for good. This class connects only once the figure is complete, and only the first figure of a
+    kernel sends plotly's script (see :func:`plotly_script_carrier`). Same arguments as ``go.FigureWidget``.
     """
+
+    _carrier: FigureWidget | None = None  # the figure that carried the script; kept so that it is never collected
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         self._connect_later = True
+        first = FigureWidget._carrier is None
+        self._esm = plotly_script_carrier() if first else PLOTLY_SCRIPT_USER
         super().__init__(*args, **kwargs)
+        if first:
+            FigureWidget._carrier = self
         self._connect_later = False
         self.open()
 

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import anywidget
 import ipywidgets as widgets
 import pandas as pd
 import plotly.graph_objects as go
+import traitlets
 
 from helpcourse import figures, talk
 from helpcourse.demos.common import SLIDER_STYLE, FigureWidget, LabelledIntSlider, live_text
 
 __all__ = [
+    "LabelledDropdown",
     "NextTalkExplorer",
     "QualityComparison",
     "TranscriptExplorer",
@@ -20,10 +23,82 @@ __all__ = [
 ]
 
 
+# ipywidgets' Dropdown cannot be operated with the arrow keys in JupyterLab: the notebook takes them to move between
+# cells. This menu is a native <select> named by its <label>; keys pressed on it stay with it, so the arrow keys, Home,
+# End and typing the start of an option choose an option, as in any web form.
+_DROPDOWN_ESM = """
+function render({ model, el }) {
+  const id = `helpcourse-dropdown-${Math.random().toString(36).slice(2)}`;
+  el.classList.add("helpcourse-dropdown");
+  el.setAttribute("data-lm-suppress-shortcuts", "true");
+  el.addEventListener("keydown", (event) => { if (event.key !== "Tab") event.stopPropagation(); });
+  const label = document.createElement("label");
+  label.htmlFor = id;
+  const select = document.createElement("select");
+  select.id = id;
+  const index = () => model.get("options").findIndex((option) => option[1] === model.get("value"));
+  const showOptions = () => {
+    select.replaceChildren(...model.get("options").map(([text], i) => new Option(text, String(i))));
+    select.value = String(index());
+  };
+  const show = () => { label.textContent = model.get("description"); select.value = String(index()); };
+  select.addEventListener("change", () => {
+    const option = model.get("options")[Number(select.value)];
+    if (option) { model.set("value", option[1]); model.save_changes(); }
+  });
+  model.on("change:options", showOptions);
+  model.on("change:value", show);
+  model.on("change:description", show);
+  showOptions();
+  show();
+  el.append(label, select);
+  return () => {
+    model.off("change:options", showOptions); model.off("change:value", show); model.off("change:description", show);
+  };
+}
+export default { render };
+"""
+
+_DROPDOWN_CSS = """
+.helpcourse-dropdown { display: flex; align-items: center; gap: 0.75em; margin: 2px 0;
+  font-size: var(--jp-widgets-font-size, 13px); color: var(--jp-widgets-label-color, inherit); }
+.helpcourse-dropdown label { white-space: nowrap; }
+.helpcourse-dropdown select { flex: 1 1 auto; min-width: 8em; max-width: 100%; font-size: inherit; padding: 2px; }
+"""
+
+
+class LabelledDropdown(anywidget.AnyWidget):
+    """A menu of options that screen readers announce with its label and that the arrow keys operate.
+
+    Takes the arguments of ``ipywidgets.Dropdown`` that the course uses: ``options`` as (label, value) pairs with
+    JSON values (numbers or text), ``value``, ``description`` and ``layout``; ``style`` is accepted and unused.
+    """
+
+    _esm = _DROPDOWN_ESM
+    _css = _DROPDOWN_CSS
+    options = traitlets.List().tag(sync=True)
+    value = traitlets.Any(None).tag(sync=True)
+    description = traitlets.Unicode("").tag(sync=True)
+
+    def __init__(self, options: list[tuple[str, object]], value: object = None, style: dict | None = None,
+                 **kwargs: object) -> None:
+        pairs = [[str(label), choice] for label, choice in options]
+        if not pairs:
+            raise ValueError("A dropdown needs at least one option.")
+        super().__init__(options=pairs, value=pairs[0][1] if value is None else value, **kwargs)
+
+    @traitlets.validate("value")
+    def _value_is_an_option(self, proposal: dict) -> object:
+        if proposal["value"] not in [choice for _label, choice in self.options]:
+            raise traitlets.TraitError(f"{proposal['value']!r} is not one of the options of {self.description!r}.")
+        return proposal["value"]
+
+
 class TranscriptExplorer(widgets.VBox):
     """Pick a session and see who said what, in order, with its summary scores and the MITI thresholds.
 
-    Controls: a dropdown of sessions labelled with id, quality and topic. The figure shows one mark per
+    Controls: a menu of sessions labelled with id, quality and topic (:class:`LabelledDropdown`, which the arrow
+    keys operate). The figure shows one mark per
     utterance (helper behaviour or client talk type, each with its own row, colour and symbol) and the session's
     reflections per question and share of complex reflections against the MITI thresholds; a table beside it
     compares all five summary scores with the medians of high- and low-quality sessions.
@@ -35,9 +110,9 @@ class TranscriptExplorer(widgets.VBox):
         self.thresholds = talk.miti_thresholds()
         self.medians = talk.quality_medians(scores)
         options = talk.session_options(scores)
-        self.session = widgets.Dropdown(
+        self.session = LabelledDropdown(
             options=options, value=options[0][1] if transcript_id is None else int(transcript_id),
-            description="Session", style=SLIDER_STYLE, layout=widgets.Layout(width="640px"),
+            description="Session", layout=widgets.Layout(width="640px"),
         )
         timeline, row = self._session_data()
         self.figure = FigureWidget(figures.session_figure(timeline, self.session.value, row, self.thresholds))
@@ -70,8 +145,9 @@ class TranscriptExplorer(widgets.VBox):
 class QualityComparison(widgets.VBox):
     """High- vs low-quality sessions: the distribution of one summary score, with the MITI thresholds.
 
-    Controls: a dropdown for the measure, and a slider that leaves out sessions with fewer helper turns than
-    its value (low-quality demonstrations are short).
+    Controls: a button per measure (buttons, not a dropdown, so that the keyboard operates them in JupyterLab), and
+    a slider that leaves out sessions with fewer helper turns than its value (low-quality demonstrations are
+    short).
     """
 
     def __init__(self, scores: pd.DataFrame, measure: str = "reflections_per_question",
@@ -79,9 +155,9 @@ class QualityComparison(widgets.VBox):
         self.scores = scores
         self.thresholds = talk.miti_thresholds()
         measures = [(label, key) for key, label in talk.MEASURE_LABELS.items() if key in scores.columns]
-        self.measure = widgets.Dropdown(
-            options=measures, value=measure, description="Summary score", style=SLIDER_STYLE,
-            layout=widgets.Layout(width="480px"),
+        self.measure = widgets.ToggleButtons(
+            options=measures, value=measure, description="Summary score",
+            style={**SLIDER_STYLE, "button_width": "auto"},
         )
         self.min_turns = LabelledIntSlider(
             value=min_therapist_turns, min=0, max=40, step=1, description="Minimum helper turns per session",

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from helpcourse import coder as reply_coder
-from helpcourse import evidence
+from helpcourse import evidence, miti
 
 __all__ = ["PracticeRecord", "ReplyPractice", "describe_session", "reply_practice"]
 
@@ -78,20 +78,22 @@ def describe_session(codes: list[str]) -> str:
         For example "4 replies: 2 reflections, 1 question, 1 input, 0 other. Reflections per question: 2.0,
         at or above the good level (MITI 4: good 2:1, fair 1:1; Moyers et al., 2014/2015)."
     """
-    fair, good = reply_coder.miti_ratio_thresholds()
-    levels = f"(MITI 4: good {good:g}:1, fair {fair:g}:1; {evidence.cite('miti_reflection_question_ratio')})"
+    threshold = miti.miti_thresholds()["reflections_per_question"]
+    fair, good = threshold.fair, threshold.good
+    levels = f"(MITI 4: good {good:g}:1, fair {fair:g}:1; {evidence.cite(threshold.evidence_key)})"
     if not codes:
         return f"No replies submitted yet. Aim for more reflections than questions {levels}."
     counts = ", ".join(_count(code, codes.count(code)) for code in reply_coder.CODES)
     head = f"{len(codes)} {'reply' if len(codes) == 1 else 'replies'}: {counts}."
-    ratio = reply_coder.reflection_question_ratio(codes)
-    if ratio is None:
+    ratio = miti.reflections_per_question(codes.count("reflection"), codes.count("question"))
+    level = miti.miti_level(ratio, threshold)
+    if level == "not assessable":
         verdict = "no reflections or questions yet"
     elif np.isinf(ratio):
         verdict = "reflections and no questions, above the good level"
-    elif ratio >= good:
+    elif level == "good":
         verdict = f"{ratio:.1f}, at or above the good level"
-    elif ratio >= fair:
+    elif level == "fair":
         verdict = f"{ratio:.1f}, at or above the fair level but below good"
     else:
         verdict = f"{ratio:.1f}, below the fair level"

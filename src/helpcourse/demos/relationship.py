@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import ipywidgets as widgets
 import pandas as pd
-import plotly.graph_objects as go
 
 from helpcourse import effects, evidence, figures, simulate_caseload, skills
 from helpcourse.demos.common import (
@@ -86,15 +85,16 @@ class EmpathyCaseload(widgets.VBox):
     def _update(self, _change: dict | None = None) -> None:
         r = self.r_slider.value
         summary, distribution = self._compute()
-        fresh = figures.caseload_recoveries_figure(summary, distribution, r)
-        with self.figure.batch_update():
-            for trace, new in zip(self.figure.data, fresh.data, strict=True):
-                trace.x, trace.y = new.x, new.y
-                if isinstance(new, go.Scatter):
-                    trace.error_x, trace.hovertemplate = new.error_x, new.hovertemplate
-            self.figure.layout.title.text = fresh.layout.title.text
-            self.figure.layout.xaxis.range = fresh.layout.xaxis.range
-            self.figure.layout.annotations[0].text = fresh.layout.annotations[0].text
+        values = figures.caseload_trace_values(summary, distribution)
+        with self.figure.batch_update():  # only the values that change, without building a new figure
+            for trace, value in zip(self.figure.data[:2], values[:2], strict=True):
+                trace.x, trace.hovertemplate = value["x"], value["hovertemplate"]
+                trace.error_x.array, trace.error_x.arrayminus = value["array"], value["arrayminus"]
+            for trace, value in zip(self.figure.data[2:], values[2:], strict=True):
+                trace.x, trace.y = value["x"], value["y"]
+            self.figure.layout.title.text = figures.caseload_title(summary, r)
+            self.figure.layout.xaxis.range = [0, summary.n_clients // 2]
+            self.figure.layout.annotations[0].text = figures.caseload_half_title(summary)
         self.description.value = live_text(figures.describe_caseload_recoveries(summary, r))
 
 

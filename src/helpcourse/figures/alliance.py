@@ -29,6 +29,7 @@ __all__ = [
     "recovery_lines_figure",
     "therapy_forest_figure",
     "therapy_forest_title",
+    "therapy_forest_values",
 ]
 
 #: Fixed x-axis of the therapy forest plot, wide enough for every filter, so that changes are comparable.
@@ -108,6 +109,19 @@ def _forest_trace_values(part: pd.DataFrame) -> dict[str, object]:
             for low, high, k in zip(part["ci_low"], part["ci_high"], part["k"], strict=True)
         ],
     }
+
+
+def therapy_forest_values(pooled: pd.DataFrame) -> list[dict[str, object]]:
+    """The values of the three traces of :func:`therapy_forest_figure`, in trace order (to update it in place).
+
+    Returns
+    -------
+    list of dict
+        The therapy types, then all therapies together, each with ``x``, ``y``, ``error_x`` (``array`` and
+        ``arrayminus``) and ``customdata``; then the text column with ``text``.
+    """
+    types, overall = _forest_parts(pooled)
+    return [_forest_trace_values(types), _forest_trace_values(overall), {"text": forest_heterogeneity_text(pooled)}]
 
 
 def therapy_forest_figure(pooled: pd.DataFrame, title: str) -> go.Figure:

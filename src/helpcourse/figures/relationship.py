@@ -16,7 +16,10 @@ __all__ = [
     "LESS_EMPATHIC",
     "LOW_QUALITY",
     "MORE_EMPATHIC",
+    "caseload_half_title",
     "caseload_recoveries_figure",
+    "caseload_title",
+    "caseload_trace_values",
     "complex_reflections_figure",
     "describe_caseload_recoveries",
     "describe_complex_reflections",
@@ -66,30 +69,25 @@ def caseload_recoveries_figure(summary, distribution: pd.DataFrame, r: float) ->
     half = summary.n_clients // 2
     fig = make_subplots(
         rows=1, cols=2, column_widths=[0.45, 0.55], horizontal_spacing=0.1,
-        subplot_titles=(f"Recovered clients in each half (of {half})", "More minus less empathic half"),
+        subplot_titles=(caseload_half_title(summary), "More minus less empathic half"),
     )
-    groups = (
-        (MORE_EMPATHIC, summary.mean_more, summary.more_low, summary.more_high),
-        (LESS_EMPATHIC, summary.mean_less, summary.less_low, summary.less_high),
-    )
-    for style, mean, low, high in groups:
+    values = caseload_trace_values(summary, distribution)
+    for style, value in zip((MORE_EMPATHIC, LESS_EMPATHIC), values[:2], strict=True):
         fig.add_trace(
             go.Scatter(
-                x=[mean], y=[style["name"].replace("Clients of ", "").capitalize()], mode="markers",
+                x=value["x"], y=[style["name"].replace("Clients of ", "").capitalize()], mode="markers",
                 name=style["name"],
                 marker={"color": style["color"], "symbol": style["symbol"], "size": 14},
-                error_x={"type": "data", "symmetric": False, "array": [high - mean], "arrayminus": [mean - low],
-                         "color": style["color"], "thickness": 3, "width": 8},
-                hovertemplate=f"%{{y}}: {_interval_text(mean, low, high, summary.coverage)}<extra></extra>",
+                error_x={"type": "data", "symmetric": False, "array": value["array"],
+                         "arrayminus": value["arrayminus"], "color": style["color"], "thickness": 3, "width": 8},
+                hovertemplate=value["hovertemplate"],
             ),
             row=1, col=1,
         )
-    parts = _difference_parts(distribution)
-    for key, name, colour, pattern in DIFFERENCE_BARS:
-        part = parts[key]
+    for (_key, name, colour, pattern), value in zip(DIFFERENCE_BARS, values[2:], strict=True):
         fig.add_trace(
             go.Bar(
-                x=part["difference"].to_numpy(), y=part["n_caseloads"].to_numpy(), name=name,
+                x=value["x"], y=value["y"], name=name,
                 marker={"color": colour, "pattern": {"shape": pattern}, "line": {"width": 0}},
                 hovertemplate="difference %{x}: %{y} caseloads<extra></extra>",
             ),
@@ -102,12 +100,44 @@ def caseload_recoveries_figure(summary, distribution: pd.DataFrame, r: float) ->
     fig.update_xaxes(title_text="Difference in recovered clients", row=1, col=2)
     fig.update_yaxes(title_text="Simulated caseloads", rangemode="tozero", row=1, col=2)
     fig.update_layout(barmode="overlay", bargap=0.05)
-    base_layout(fig, _caseload_title(summary, r), height=460)
+    base_layout(fig, caseload_title(summary, r), height=460)
     fig.update_layout(legend={"y": -0.3}, margin={"b": 130})
     return fig
 
 
-def _caseload_title(summary, r: float) -> str:
+def caseload_trace_values(summary, distribution: pd.DataFrame) -> list[dict[str, object]]:
+    """The values of the five traces of :func:`caseload_recoveries_figure`, in trace order (to update it in place).
+
+    Returns
+    -------
+    list of dict
+        Two markers (more, then less empathic half) with ``x`` (the mean recovered count), ``array`` and
+        ``arrayminus`` (the error bar up to the top and down to the bottom of the middle range) and
+        ``hovertemplate``; then three bar traces (ahead, tied, behind) with ``x`` (differences) and ``y``
+        (caseloads).
+    """
+    groups = (
+        (summary.mean_more, summary.more_low, summary.more_high),
+        (summary.mean_less, summary.less_low, summary.less_high),
+    )
+    values: list[dict[str, object]] = [
+        {"x": [mean], "array": [high - mean], "arrayminus": [mean - low],
+         "hovertemplate": f"%{{y}}: {_interval_text(mean, low, high, summary.coverage)}<extra></extra>"}
+        for mean, low, high in groups
+    ]
+    parts = _difference_parts(distribution)
+    for key, _name, _colour, _pattern in DIFFERENCE_BARS:
+        values.append({"x": parts[key]["difference"].to_numpy(), "y": parts[key]["n_caseloads"].to_numpy()})
+    return values
+
+
+def caseload_half_title(summary) -> str:
+    """Title of the left panel of :func:`caseload_recoveries_figure`: the size of each half."""
+    return f"Recovered clients in each half (of {summary.n_clients // 2})"
+
+
+def caseload_title(summary, r: float) -> str:
+    """Title of :func:`caseload_recoveries_figure`: the correlation, the number and the size of the caseloads."""
     return (f"Correlation r = {format_r(r)}: {summary.n_caseloads:,} simulated caseloads of "
             f"{summary.n_clients} clients")
 

@@ -36,7 +36,7 @@ MANIFEST = ".edition-manifest.json"
 FORBIDDEN_NAMES = {"gradebook.db", "nbgrader_config.py", "rubrics", "autograded", "submitted", "feedback",
                    "source", "instructor", "sandbox", "tests", "grades.csv", ".nbgrader.log", "exchange"}
 #: Library packages used only for grading (the pipeline and the grading sandbox): left out of the edition.
-GRADING_PACKAGES = {"instructor", "sandbox"}
+GRADING_PACKAGES = {"hub", "instructor", "sandbox"}
 FORBIDDEN_TEXT = ["BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS"]
 TEXT_SUFFIXES = {".py", ".ipynb", ".md", ".txt", ".toml", ".csv", ".json", ".cfg", ".yml", ".yaml", ""}
 

@@ -162,6 +162,12 @@ class StaticFigures(Preprocessor):
         return [output, caption]
 
 
+def _is_scored(cell) -> bool:
+    """Whether a cell carries points: a grade cell (answer or test) or a task graded by a person."""
+    meta = _nbgrader(cell)
+    return bool(meta.get("grade") or meta.get("task"))
+
+
 class QuestionSummary(Preprocessor):
     """Put a table at the top of the feedback: each question, its points, and what its check said."""
 
@@ -187,13 +193,13 @@ class QuestionSummary(Preprocessor):
         waiting = {name for name, (needs, _) in manual.items() if needs}
         rows, heading = [], ""
         for cell in nb.cells:
-            if cell.cell_type == "markdown":
-                found = re.search(r"^#{1,3}\s+(.+)$", cell.source, re.MULTILINE)
-                if found and not _nbgrader(cell).get("grade"):
-                    heading = found.group(1).strip()
+            found = re.search(r"^#{1,3}\s+(.+)$", cell.source, re.MULTILINE) if cell.cell_type == "markdown" else None
+            if found and not _is_scored(cell):
+                heading = found.group(1).strip()
             meta = _nbgrader(cell)
-            if not meta.get("grade"):
+            if not _is_scored(cell):
                 continue
+            question = found.group(1).strip() if found and meta.get("task") else heading  # a task names itself
             score, points = meta.get("score"), meta.get("points", 0)
             if meta.get("grade_id") in waiting:
                 score, said = None, "waiting for a person to grade it"
@@ -205,7 +211,7 @@ class QuestionSummary(Preprocessor):
             else:
                 said = "not answered" if not score else ""
             shown = "–" if score is None else f"{float(score):g}"
-            rows.append((heading or meta.get("grade_id", ""), f"{shown} / {float(points):g}", said))
+            rows.append((question or meta.get("grade_id", ""), f"{shown} / {float(points):g}", said))
         if not rows:
             return nb, resources
         lines = ["## Your results", "", "| question | points | what the check said |", "|---|---|---|"]

@@ -1,0 +1,456 @@
+"""The capstone case of module 08: one fictional client followed over fourteen sessions.
+
+Maya is a **fictional composite client** written for the course; no real person is described. Her session notes
+and statements were written for the course. Her symptom scores and alliance ratings are **simulated**: a planned
+course of therapy (early engagement, an alliance rupture at session 4, a stretch above the expected-recovery band
+of real patients, repair, adapting and recovery) plus seeded session-to-session noise, so every run gives the same
+case (:data:`CASE_SEED`).
+
+* The symptom score is the number of nine depression symptoms present (0-9), the measure of the Schramm et al.
+  (2017) sample (:func:`helpcourse.data.load_schramm_sessions`), so Maya can be set against the band of real
+  patients from :func:`helpcourse.progress.expected_band`.
+* The alliance rating is the average of short end-of-session items on a 1-5 scale (higher is a stronger
+  alliance), like the short form of the Working Alliance Inventory.
+
+Functions build the case tables (:func:`case_sessions`, :func:`simulate_case_scores`, :func:`case_table`,
+:func:`case_progress`), find its events (:func:`rupture_sessions`, :func:`first_flagged_session`,
+:func:`change_from_first_to_last`) and check a student's choices at its decision points
+(:func:`decision_points`, :func:`check_decision`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from helpcourse import checks, progress
+
+__all__ = [
+    "ALLIANCE_RANGE",
+    "CASE_NAME",
+    "CASE_SEED",
+    "RUPTURE_DROP",
+    "CaseChange",
+    "Decision",
+    "case_practice_statements",
+    "case_progress",
+    "case_sessions",
+    "case_table",
+    "change_from_first_to_last",
+    "check_decision",
+    "decision",
+    "decision_points",
+    "first_flagged_session",
+    "rupture_sessions",
+    "simulate_case_scores",
+]
+
+CASE_NAME = "Maya"
+CASE_SEED = 807
+#: The alliance rating's scale (lowest, highest).
+ALLIANCE_RANGE = (1.0, 5.0)
+#: The course's rule for a rupture marker: the alliance rating fell by at least this much since the last session.
+RUPTURE_DROP = 0.5
+
+
+@dataclass(frozen=True)
+class _Session:
+    session: int
+    phase: str
+    note: str
+    client: str
+    planned_symptoms: int
+    planned_alliance: float
+
+
+# Session 0 is the intake assessment; sessions 1-14 are weekly meetings. Notes are the helper's own, brief.
+_SESSIONS: tuple[_Session, ...] = (
+    _Session(0, "intake",
+             "First meeting. Maya (34) lost her job as a school administrator five months ago. Low mood most days, "
+             "sleeping badly, tired, no longer seeing friends. Her GP suggested she come. I asked about suicide: "
+             "she has no thoughts of ending her life. We agreed to meet weekly; she fills in the symptom checklist "
+             "and the alliance rating at every session.",
+             "I'm not sure what talking is going to do. I just need to pull myself together.", 7, 3.6),
+    _Session(1, "engagement",
+             "Mostly listened. Maya talked about the job loss and feeling ashamed. Reflections helped her say more.",
+             "Everyone keeps telling me it wasn't my fault, but I still feel like I failed.", 6, 3.9),
+    _Session(2, "engagement",
+             "Her sister calls her lazy. I was tempted to argue Maya out of her self-blame; I reflected both sides "
+             "instead, and she went on to talk about how hard she has been trying.",
+             "My sister says I'm just lazy and should stop feeling sorry for myself. Maybe she's right.", 6, 4.1),
+    _Session(3, "goals",
+             "We agreed goals together: sleep better, get back in touch with two friends, look at work options. "
+             "I asked how she would like to work: she prefers talking things through to written exercises.",
+             "I'd rather just talk things through. Worksheets make me feel like I'm back at school being marked.",
+             5, 4.2),
+    _Session(4, "rupture",
+             "I set a thought record as homework although she had said she dislikes worksheets, and pressed her "
+             "when she had not done it. She went quiet and gave short answers. Her alliance rating dropped.",
+             "I didn't do the worksheet. Honestly, it feels like you're marking me too, just like everyone else.",
+             6, 3.2),
+    _Session(5, "not on track",
+             "She cancelled and rebooked. A short session; she said 'fine' a lot. Her score is above the band of "
+             "real patients at this session.",
+             "It's fine. I'm probably just not the kind of person this works for.", 7, 3.3),
+    _Session(6, "feedback and repair",
+             "I showed Maya her scores beside the band and asked what she made of them. I named what happened at "
+             "session 4 and said I had pushed the worksheet after she told me she did not want it. She said she "
+             "had nearly stopped coming. We agreed: no written homework, talking, and one small step she chooses.",
+             "I almost didn't come back after that session. It felt like you'd already decided what I needed.",
+             7, 3.9),
+    _Session(7, "adapting",
+             "Less directive: I offered options and she chose. She chose to text one friend. Her score is still "
+             "high, but she was more open.",
+             "I texted Jo. She replied straight away, which I didn't expect.", 7, 4.2),
+    _Session(8, "strengths",
+             "I asked about times she had coped well. She ran the school's volunteer reading scheme for six years "
+             "and lit up talking about it.",
+             "I forgot I used to be good at organising things. I ran that reading scheme for six years.", 6, 4.3),
+    _Session(9, "hope",
+             "We talked about what she expects from our work. For the first time she said things might improve.",
+             "I actually think this might be starting to help. I slept through three nights this week.", 5, 4.4),
+    _Session(10, "progress",
+             "Her score is back in the middle of the band. She signed up to help at the library; we reviewed what "
+             "has helped.",
+             "I've signed up to help at the library on Tuesdays. It's small, but it's something.", 4, 4.4),
+    _Session(11, "consolidating",
+             "Work options at her own pace. She asked what I knew about back-to-work courses, and I gave the "
+             "information she asked for.",
+             "Could you tell me what you know about those back-to-work courses? I think I'm ready to look.",
+             4, 4.5),
+    _Session(12, "consolidating",
+             "An argument with her sister this week; she told her sister how it feels instead of agreeing she is "
+             "lazy. Her score kept falling.",
+             "My sister started again about me being lazy, but this time I told her how it actually feels.",
+             3, 4.5),
+    _Session(13, "planning the ending",
+             "We talked about ending: one more session and a follow-up call in a month, her choice.",
+             "I'm a bit nervous about stopping, but I think I can keep this going.", 3, 4.6),
+    _Session(14, "ending",
+             "Final session. We went through her charts together; she named what helped: being listened to, "
+             "choosing her own steps, and the session where we talked about the worksheet.",
+             "The turning point was when you admitted the worksheet wasn't working. I felt like I had a say.",
+             2, 4.6),
+)
+
+
+def case_sessions() -> pd.DataFrame:
+    """Return the written part of the case: one row per session (0 = intake, then 1-14).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``session`` (int), ``phase`` (a short label such as ``"rupture"``), ``note`` (the helper's
+        session note) and ``client`` (something Maya said in that session).
+    """
+    return pd.DataFrame(
+        {
+            "session": [s.session for s in _SESSIONS],
+            "phase": [s.phase for s in _SESSIONS],
+            "note": [s.note for s in _SESSIONS],
+            "client": [s.client for s in _SESSIONS],
+        }
+    )
+
+
+def simulate_case_scores(seed: int = CASE_SEED, symptom_noise: float = 0.3, alliance_noise: float = 0.1
+                         ) -> pd.DataFrame:
+    """Return Maya's simulated scores: the planned course of therapy plus seeded session-to-session noise.
+
+    Parameters
+    ----------
+    seed
+        Seed of ``numpy.random.default_rng``; the course uses :data:`CASE_SEED`.
+    symptom_noise
+        Standard deviation of the normal noise added to the planned symptom count before rounding.
+    alliance_noise
+        Standard deviation of the normal noise added to the planned alliance rating before rounding.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``session``, ``symptom_count`` (whole number of the nine symptoms present, 0-9; higher is worse)
+        and ``alliance`` (1-5, one decimal; higher is a stronger alliance).
+    """
+    if symptom_noise < 0 or alliance_noise < 0:
+        raise ValueError("The noise standard deviations cannot be negative.")
+    rng = np.random.default_rng(seed)
+    planned_symptoms = np.array([s.planned_symptoms for s in _SESSIONS], dtype=float)
+    planned_alliance = np.array([s.planned_alliance for s in _SESSIONS], dtype=float)
+    symptoms = np.clip(np.rint(planned_symptoms + rng.normal(0.0, symptom_noise, planned_symptoms.size)), 0, 9)
+    alliance = np.clip(np.round(planned_alliance + rng.normal(0.0, alliance_noise, planned_alliance.size), 1),
+                       *ALLIANCE_RANGE)
+    return pd.DataFrame(
+        {
+            "session": np.array([s.session for s in _SESSIONS], dtype="int64"),
+            "symptom_count": symptoms.astype("int64"),
+            "alliance": alliance,
+        }
+    )
+
+
+def case_table(seed: int = CASE_SEED) -> pd.DataFrame:
+    """Return the whole case: the written sessions with the simulated scores.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``session``, ``phase``, ``note``, ``client``, ``symptom_count``, ``alliance``; one row per session.
+    """
+    return case_sessions().merge(simulate_case_scores(seed), on="session", validate="one_to_one")
+
+
+def rupture_sessions(alliance: pd.Series, drop: float = RUPTURE_DROP) -> list[int]:
+    """Return the sessions at which the alliance rating fell by at least ``drop`` since the previous session.
+
+    Parameters
+    ----------
+    alliance
+        Alliance ratings indexed by session number.
+    drop
+        The smallest fall that counts as a rupture marker (the course uses :data:`RUPTURE_DROP`, 0.5 points on
+        the 1-5 scale). A marker is a prompt to look closer, not a diagnosis: a rupture can also show without a
+        drop in the rating.
+
+    Returns
+    -------
+    list of int
+        Session numbers in ascending order (empty when there is none).
+    """
+    if drop <= 0:
+        raise ValueError(f"drop must be above 0; you gave {drop:g}.")
+    ratings = pd.Series(alliance, dtype=float).sort_index()
+    fall = ratings.shift(1) - ratings
+    return [int(session) for session in fall.index[fall >= drop - 1e-9]]
+
+
+def case_progress(case: pd.DataFrame, band: pd.DataFrame) -> pd.DataFrame:
+    """Return Maya's symptom scores beside the expected-recovery band of real patients, session by session.
+
+    Parameters
+    ----------
+    case
+        Output of :func:`case_table` (columns ``session`` and ``symptom_count``).
+    band
+        Output of :func:`helpcourse.progress.expected_band` (columns ``session``, ``lower``, ``median``,
+        ``upper``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``session``, ``symptom_count``, ``lower``, ``median``, ``upper`` and ``not_on_track`` (True where
+        the score is above the band's upper bound, from :func:`helpcourse.progress.not_on_track`).
+    """
+    merged = case[["session", "symptom_count"]].merge(
+        band[["session", "lower", "median", "upper"]], on="session", how="left", validate="one_to_one"
+    )
+    flags = progress.not_on_track(case.set_index("session")["symptom_count"], band)
+    merged["not_on_track"] = merged["session"].map(flags).fillna(False).astype(bool)
+    return merged
+
+
+def first_flagged_session(flags: pd.Series) -> int | None:
+    """Return the first session whose flag is True (for example from :func:`helpcourse.progress.not_on_track`).
+
+    Returns
+    -------
+    int or None
+        The lowest session number flagged, or None when no session is.
+    """
+    flagged = pd.Series(flags, dtype=bool)
+    flagged = flagged[flagged]
+    return int(flagged.index.min()) if len(flagged) else None
+
+
+@dataclass(frozen=True)
+class CaseChange:
+    """A client's change from the first to the last session, against a reliable change threshold."""
+
+    first: float
+    last: float
+    change: float
+    threshold: float
+    category: str
+
+
+def change_from_first_to_last(scores: pd.Series, threshold: float) -> CaseChange:
+    """Return the change from the first to the last recorded score and whether it is reliable.
+
+    Parameters
+    ----------
+    scores
+        One client's scores indexed by session (higher is worse).
+    threshold
+        Reliable change threshold in score points (:func:`helpcourse.progress.reliable_change_threshold`).
+
+    Returns
+    -------
+    CaseChange
+        ``change`` is last minus first (negative is improvement); ``category`` is ``"improved"`` when the score
+        fell by at least the threshold, ``"deteriorated"`` when it rose by at least the threshold, otherwise
+        ``"no reliable change"`` (the same rule as :func:`helpcourse.progress.reliable_change_table`).
+    """
+    if threshold <= 0:
+        raise ValueError(f"threshold must be above 0; you gave {threshold:g}.")
+    recorded = pd.Series(scores, dtype=float).sort_index().dropna()
+    if len(recorded) < 2:
+        raise ValueError("Reliable change needs at least two recorded scores.")
+    first, last = float(recorded.iloc[0]), float(recorded.iloc[-1])
+    change = last - first
+    category = "improved" if change <= -threshold else "deteriorated" if change >= threshold else "no reliable change"
+    return CaseChange(first, last, change, float(threshold), category)
+
+
+@dataclass(frozen=True)
+class Decision:
+    """A decision point in the case: what happened, the options, the best one and why, with its evidence."""
+
+    key: str
+    session: int
+    question: str
+    options: dict[str, str]
+    best: str
+    explanations: dict[str, str]
+    evidence_keys: tuple[str, ...] = field(default_factory=tuple)
+
+
+_DECISIONS: tuple[Decision, ...] = (
+    Decision(
+        "sister_lazy", 2,
+        "Session 2. Maya says: \"My sister says I'm just lazy and should stop feeling sorry for myself. Maybe "
+        "she's right.\" Which reply fits the evidence best?",
+        {"a": "\"You're not lazy, and you need to stop listening to her.\"",
+         "b": "\"Part of you wonders if she's right, and part of you knows how hard you've been trying.\"",
+         "c": "\"Why do you let her talk to you like that?\"",
+         "d": "\"Let's make a plan so you can prove her wrong this week.\""},
+        "b",
+        {"a": "Well meant, but it argues with her and tells her what to think: a confronting, directing reply.",
+         "b": "A complex (double-sided) reflection: it shows she was understood and invites her to say more, "
+              "without arguing. Confrontation has no trial showing it helps; empathy goes with better outcomes.",
+         "c": "A 'why' question sounds like blame and asks her to defend herself.",
+         "d": "Jumping to a plan before she feels understood is the righting reflex of module 2."},
+        ("confrontation_evidence_2007", "empathy_r_2018", "mi_vs_weak_g_2010"),
+    ),
+    Decision(
+        "worksheet_preference", 3,
+        "Session 3. Maya says she would rather talk things through than fill in worksheets. Your usual method "
+        "uses written homework. What do you do?",
+        {"a": "Keep the worksheets: the method is evidence-based, so she will get used to them.",
+         "b": "Agree with her how you will work: keep the goals you set together and drop or change the written "
+              "homework.",
+         "c": "Tell her therapy only works if she does homework.",
+         "d": "Refer her to someone who does not use homework."},
+        "b",
+        {"a": "Accommodating clients' preferences goes with fewer dropouts and somewhat better outcomes.",
+         "b": "Collaboration and agreed goals go with better outcomes, and accommodating preferences goes with "
+              "fewer dropouts.",
+         "c": "This pressures her and overstates the evidence for any single technique.",
+         "d": "Referral is not needed: you can adapt how you work with her."},
+        ("preferences_d_2018", "preferences_dropout_or_2018", "goal_consensus_r_2018", "collaboration_r_2018"),
+    ),
+    Decision(
+        "rupture", 4,
+        "Session 4. Maya says: \"I didn't do the worksheet. Honestly, it feels like you're marking me too, just "
+        "like everyone else.\" Her alliance rating drops. What do you do?",
+        {"a": "Explain again why thought records work and ask her to do it for next week.",
+         "b": "Stop and talk about what is happening between you: invite her view, acknowledge your part in "
+              "pressing the worksheet, and change the plan with her.",
+         "c": "Move on to another topic so the session stays pleasant.",
+         "d": "Say nothing now and see whether the rating recovers by itself."},
+        "b",
+        {"a": "Pushing on deepens a confrontation rupture: she already told you how the homework feels.",
+         "b": "Attending to the strain is the first step of a repair, and repaired ruptures go with better outcomes "
+              "(a correlation from few studies, not proof).",
+         "c": "Avoiding the strain leaves the rupture unrepaired.",
+         "d": "A drop in the rating is a signal to act on, not to wait out."},
+        ("rupture_repair_r_2018", "alliance_r_2018"),
+    ),
+    Decision(
+        "not_on_track", 6,
+        "Session 6. Maya's symptom score has been above the band of real patients for two sessions. What do you do?",
+        {"a": "Carry on as planned: therapy takes time.",
+         "b": "Show her the scores, ask what she makes of them and what is not working, and adapt the plan with "
+              "her.",
+         "c": "Keep the scores to yourself so they do not discourage her.",
+         "d": "End therapy, since it is not working."},
+        "b",
+        {"a": "Carrying on ignores the signal: feedback can help only if the helper acts on it.",
+         "b": "Discussing the scores with her and adapting the plan is how feedback is meant to work; its average "
+              "benefit is small, for clients not on track too.",
+         "c": "Feedback works by being used; hidden scores change nothing.",
+         "d": "Two sessions above the band call for a change of course, not an ending."},
+        ("feedback_d_2021", "feedback_not_on_track_d_2021"),
+    ),
+    Decision(
+        "strengths", 8,
+        "Session 8. Maya mentions she ran the school's volunteer reading scheme for six years. What do you do "
+        "with that?",
+        {"a": "Note it and return to her symptoms, the real work.",
+         "b": "Explore it: what she did well, what it says about her, and how those skills could help now.",
+         "c": "Point out that she is not doing any of that now.",
+         "d": "Tell her she will be fine because she is so capable."},
+        "b",
+        {"a": "Problems alone are not the whole picture: building on a client's resources is part of good practice.",
+         "b": "Building on strengths and raising realistic hope go with better outcomes.",
+         "c": "This turns a strength into another failure.",
+         "d": "Reassurance without exploring is not the same as building on her strengths."},
+        ("strength_based_g_2023", "expectations_r_2018"),
+    ),
+    Decision(
+        "reactance", 7,
+        "Session 7. Maya bristles whenever she is told what to do. How do you adapt?",
+        {"a": "Be more directive, so she has clear instructions.",
+         "b": "Be less directive: offer options, follow her lead and let her choose the next step.",
+         "c": "Explain that resisting advice is part of her problem.",
+         "d": "Change nothing: adapting to a client is inconsistent."},
+        "b",
+        {"a": "Clients high in reactance do worse with directive approaches.",
+         "b": "Matching directiveness to reactance (less directive for high reactance) goes with better outcomes.",
+         "c": "Labelling her resistance is a confrontation and invites more of it.",
+         "d": "Adapting to the client is part of doing therapy well."},
+        ("reactance_matching_d_2018",),
+    ),
+)
+
+
+def decision_points() -> list[Decision]:
+    """Return the case's decision points in the order of the sessions they happen in."""
+    return sorted(_DECISIONS, key=lambda item: item.session)
+
+
+def decision(key: str) -> Decision:
+    """Return the decision point named ``key`` (for example ``"rupture"``)."""
+    for item in _DECISIONS:
+        if item.key == key:
+            return item
+    raise KeyError(f"No decision point {key!r}; the case has {[item.key for item in _DECISIONS]}.")
+
+
+def check_decision(key: str, choice: str | None) -> checks.Feedback:
+    """Return feedback on a choice at a decision point: whether it is the best option and why.
+
+    Parameters
+    ----------
+    key
+        The decision point (see :func:`decision_points`).
+    choice
+        The letter chosen (case and surrounding spaces ignored), or None when nothing is chosen.
+    """
+    item = decision(key)
+    letter = None if choice is None else str(choice).strip().lower()
+    return checks.feedback_for_choice(letter, item.best, item.explanations)
+
+
+def case_practice_statements(seed: int = CASE_SEED) -> pd.DataFrame:
+    """Return Maya's statements as practice items for the reply-practice widget.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per session with ``session``, ``phase``, ``client`` (what Maya said) and ``note`` (what the
+        helper wrote after the session, shown as what happened next).
+    """
+    case = case_table(seed)
+    return case[["session", "phase", "client", "note"]].reset_index(drop=True)

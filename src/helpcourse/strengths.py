@@ -1,0 +1,561 @@
+"""Strengths, resources and hope (module 06): contact with a helper in real trials, and a reframing practice.
+
+Two parts:
+
+* **Contact with a helper** (real data). Hasselblad (1998) collected 24 randomised trials of help to stop
+  smoking: no contact, self-help material, individual counselling, group counselling. Each trial compares only
+  two or three of these. The fair comparisons are *within* trials, where people were randomised between arms:
+  :func:`within_trial_odds_ratios` gives the odds ratio of one kind of contact against another in every trial
+  that has both, and :func:`pool_contact_odds_ratio` pools those trials with a random-effects meta-analysis of
+  the log odds ratios (:func:`helpcourse.effects.random_effects_meta`).
+* **Practice** (ungraded). A bank of deficit-focused questions a helper might ask, each with three
+  reformulations written for the course; the student picks the one that turns towards the client's strengths
+  and resources (one item asks instead for the reply that keeps a client safe). :func:`feedback_for_reframe`
+  and :class:`ReframeSession` hold the logic; the widget is ``demos.reframe_practice``.
+
+References
+----------
+Hasselblad, V. (1998). Meta-analysis of multitreatment studies. *Medical Decision Making, 18*(1), 37-43.
+Borenstein, M., Hedges, L. V., Higgins, J. P. T., & Rothstein, H. R. (2009). *Introduction to meta-analysis*.
+Wiley. (Log odds ratios and their variances: chapter 5.)
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from helpcourse import effects
+
+__all__ = [
+    "CONTACT_LABELS",
+    "ITEMS",
+    "PooledOddsRatio",
+    "ReframeFeedback",
+    "ReframeItem",
+    "ReframeSession",
+    "comparison_pairs",
+    "contact_odds_ratios",
+    "feedback_for_reframe",
+    "pool_contact_odds_ratio",
+    "practice_order",
+    "score_text",
+    "within_trial_odds_ratios",
+]
+
+#: The kinds of help in Hasselblad (1998), in order of increasing contact, with their labels.
+CONTACT_LABELS: dict[str, str] = {
+    "no_contact": "No contact",
+    "self_help": "Self-help material",
+    "ind_counseling": "Individual counselling",
+    "grp_counseling": "Group counselling",
+}
+
+
+# --------------------------------------------------------------------------------------------------
+# Contact with a helper: within-trial comparisons in Hasselblad (1998)
+# --------------------------------------------------------------------------------------------------
+
+
+def _check_arms(arms: pd.DataFrame, *codes: str) -> None:
+    missing = [c for c in ("study", "authors", "year", "trt", "xi", "ni") if c not in getattr(arms, "columns", ())]
+    if missing:
+        raise ValueError(f"The trial arms need the column(s) {', '.join(missing)}; load them with "
+                         "data.load_hasselblad1998().")
+    for code in codes:
+        if code not in CONTACT_LABELS:
+            raise ValueError(f"The kind of help must be one of {', '.join(CONTACT_LABELS)}; you gave {code!r}.")
+
+
+def comparison_pairs(arms: pd.DataFrame) -> pd.DataFrame:
+    """Which kinds of help each trial compares: the number of trials for every pair of arms.
+
+    A trial with three arms counts once for each of its three pairs.
+
+    Parameters
+    ----------
+    arms
+        ``data.load_hasselblad1998()``: one row per trial arm.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per pair that some trial compares, with columns ``pair`` (for example "No contact vs Individual
+        counselling", the arm with less contact first) and ``n_trials``, most frequent first.
+    """
+    _check_arms(arms)
+    order = list(CONTACT_LABELS)
+    counts: dict[str, int] = {}
+    for _, trial in arms.groupby("study", sort=True):
+        kinds = sorted({str(t) for t in trial["trt"]}, key=order.index)
+        for i, first in enumerate(kinds):
+            for second in kinds[i + 1:]:
+                pair = f"{CONTACT_LABELS[first]} vs {CONTACT_LABELS[second]}"
+                counts[pair] = counts.get(pair, 0) + 1
+    table = pd.DataFrame({"pair": list(counts), "n_trials": list(counts.values())})
+    return table.sort_values("n_trials", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def within_trial_odds_ratios(arms: pd.DataFrame, contact: str, reference: str = "no_contact") -> pd.DataFrame:
+    """The odds ratio of quitting with ``contact`` against ``reference``, in every trial that has both arms.
+
+    Within one trial people were randomised between its arms, so this comparison is fair. The log odds ratio
+    and its variance are :func:`helpcourse.effects.log_odds_ratio_and_variance`: 0.5 is added to the four cells
+    of a trial's table when one of them is empty (for example when nobody quit without contact).
+
+    Parameters
+    ----------
+    arms
+        ``data.load_hasselblad1998()``: one row per trial arm.
+    contact, reference
+        Codes of the two kinds of help (keys of :data:`CONTACT_LABELS`), for example ``"self_help"`` and
+        ``"no_contact"``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per trial with both arms, in order of study number: ``study``, ``authors``, ``year``,
+        ``quit_contact``, ``n_contact``, ``quit_reference``, ``n_reference``, ``log_or``, ``variance`` and
+        ``odds_ratio`` (above 1: higher odds of quitting with ``contact``).
+
+    Raises
+    ------
+    ValueError
+        If a code is unknown or the two codes are the same.
+    """
+    _check_arms(arms, contact, reference)
+    if contact == reference:
+        raise ValueError("Compare two different kinds of help; you gave the same one twice.")
+    trt = arms["trt"].astype(str)
+    one = arms[trt == contact].set_index("study")
+    other = arms[trt == reference].set_index("study")
+    studies = sorted(set(one.index) & set(other.index))
+    table = pd.DataFrame({
+        "study": studies,
+        "authors": [str(one.loc[s, "authors"]) for s in studies],
+        "year": [int(one.loc[s, "year"]) for s in studies],
+        "quit_contact": [int(one.loc[s, "xi"]) for s in studies],
+        "n_contact": [int(one.loc[s, "ni"]) for s in studies],
+        "quit_reference": [int(other.loc[s, "xi"]) for s in studies],
+        "n_reference": [int(other.loc[s, "ni"]) for s in studies],
+    })
+    if table.empty:
+        table["log_or"] = table["variance"] = table["odds_ratio"] = pd.Series(dtype=float)
+        return table
+    log_or, variance = effects.log_odds_ratio_and_variance(
+        table["quit_contact"].to_numpy(), table["n_contact"].to_numpy(),
+        table["quit_reference"].to_numpy(), table["n_reference"].to_numpy(),
+    )
+    table["log_or"] = np.atleast_1d(log_or)
+    table["variance"] = np.atleast_1d(variance)
+    table["odds_ratio"] = np.exp(table["log_or"])
+    return table
+
+
+@dataclass(frozen=True)
+class PooledOddsRatio:
+    """The pooled odds ratio of one kind of help against another, on the odds-ratio scale.
+
+    Attributes
+    ----------
+    contact, reference : str
+        Codes of the two kinds of help.
+    label : str
+        For example "Self-help material vs no contact".
+    k : int
+        Number of trials with both arms.
+    odds_ratio, ci_low, ci_high : float
+        The pooled odds ratio and its 95% confidence interval (exponentiated from the log scale).
+    tau2 : float
+        Between-trial variance of the true log odds ratios.
+    i2 : float
+        Share (%) of the spread between trials beyond chance.
+    method : str
+        Estimator of tau^2 ("Paule-Mandel" or "DerSimonian-Laird").
+    """
+
+    contact: str
+    reference: str
+    label: str
+    k: int
+    odds_ratio: float
+    ci_low: float
+    ci_high: float
+    tau2: float
+    i2: float
+    method: str
+
+
+def pool_contact_odds_ratio(arms: pd.DataFrame, contact: str, reference: str = "no_contact",
+                            method: str = "pm") -> PooledOddsRatio:
+    """Pool the within-trial odds ratios of ``contact`` against ``reference`` (random effects, log scale).
+
+    Parameters
+    ----------
+    arms
+        ``data.load_hasselblad1998()``.
+    contact, reference
+        Codes of the two kinds of help (keys of :data:`CONTACT_LABELS`).
+    method
+        ``"pm"`` (Paule-Mandel, the default) or ``"dl"`` (DerSimonian-Laird), as in
+        :func:`helpcourse.effects.random_effects_meta`.
+
+    Returns
+    -------
+    PooledOddsRatio
+        The pooled odds ratio with its interval, k, tau^2 and I^2.
+
+    Raises
+    ------
+    ValueError
+        If fewer than two trials compare the two kinds of help.
+    """
+    trials = within_trial_odds_ratios(arms, contact, reference)
+    if len(trials) < 2:
+        raise ValueError(f"Only {len(trials)} trial(s) compare {CONTACT_LABELS[contact].lower()} with "
+                         f"{CONTACT_LABELS[reference].lower()}: pooling needs at least 2.")
+    result = effects.random_effects_meta(trials["log_or"], trials["variance"], method=method)
+    return PooledOddsRatio(
+        contact=contact,
+        reference=reference,
+        label=f"{CONTACT_LABELS[contact]} vs {CONTACT_LABELS[reference].lower()}",
+        k=result.k,
+        odds_ratio=math.exp(result.estimate),
+        ci_low=math.exp(result.ci_low),
+        ci_high=math.exp(result.ci_high),
+        tau2=result.tau2,
+        i2=result.i2,
+        method=result.method,
+    )
+
+
+def contact_odds_ratios(arms: pd.DataFrame, method: str = "pm") -> pd.DataFrame:
+    """The pooled odds ratio of each kind of contact against no contact, one row each.
+
+    Parameters
+    ----------
+    arms
+        ``data.load_hasselblad1998()``.
+    method
+        ``"pm"`` or ``"dl"``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Rows for self-help material, individual counselling and group counselling, with columns ``contact``,
+        ``label``, ``k``, ``odds_ratio``, ``ci_low``, ``ci_high``, ``tau2``, ``i2`` and ``detail`` (k and I² as
+        text for hover and tables).
+    """
+    rows = []
+    for contact in ("self_help", "ind_counseling", "grp_counseling"):
+        pooled = pool_contact_odds_ratio(arms, contact, "no_contact", method)
+        rows.append({
+            "contact": contact,
+            "label": CONTACT_LABELS[contact],
+            "k": pooled.k,
+            "odds_ratio": pooled.odds_ratio,
+            "ci_low": pooled.ci_low,
+            "ci_high": pooled.ci_high,
+            "tau2": pooled.tau2,
+            "i2": pooled.i2,
+            "detail": f"{pooled.k} trials, I² = {pooled.i2:.0f}%",
+        })
+    return pd.DataFrame(rows)
+
+
+# --------------------------------------------------------------------------------------------------
+# Practice: from deficit-focused to strength-focused questions
+# --------------------------------------------------------------------------------------------------
+
+STRENGTH_PROMPT = "Which question turns towards the client's strengths and resources?"
+
+
+@dataclass(frozen=True)
+class ReframeItem:
+    """One practice item: a client's situation, a deficit-focused question, and three reformulations.
+
+    Attributes
+    ----------
+    item_id : str
+        A short stable name.
+    client : str
+        What the client has said.
+    deficit : str
+        The deficit-focused question a helper might ask first.
+    options : dict
+        Letter -> a reformulation, in display order.
+    best : str
+        The letter of the best reformulation.
+    why : dict
+        Letter -> why that reformulation is or is not the best one.
+    prompt : str
+        What the student is asked to pick.
+    """
+
+    item_id: str
+    client: str
+    deficit: str
+    options: dict[str, str]
+    best: str
+    why: dict[str, str]
+    prompt: str = STRENGTH_PROMPT
+
+
+ITEMS: tuple[ReframeItem, ...] = (
+    ReframeItem(
+        "panic_week",
+        "I had four panic attacks this week. I'm scared to leave the flat now.",
+        "How bad have the panic attacks been this week?",
+        {
+            "a": "Which attack was the worst, and what made it so bad?",
+            "b": "Were there moments this week when you expected panic and it didn't come, or passed sooner? "
+                 "What did you do then?",
+            "c": "Try to stay positive: you're much stronger than you think.",
+        },
+        "b",
+        {
+            "a": "It still looks only at the problem, now at its worst moment.",
+            "b": "It asks about exceptions and the client's own ways of coping: what already works, even a little, "
+                 "is a resource to build on.",
+            "c": "Reassurance is not a question, and it skips over the fear the client just named.",
+        },
+    ),
+    ReframeItem(
+        "no_friends",
+        "I've been at university for three months and I still haven't made a single friend.",
+        "Why haven't you made any friends here?",
+        {
+            "a": "What do you think is wrong with the way you approach people?",
+            "b": "Have you tried joining a society?",
+            "c": "Who, here or back home, do you feel at ease with, and what makes that easier?",
+        },
+        "c",
+        {
+            "a": "It locates the problem in the client and invites more self-criticism.",
+            "b": "It is advice dressed as a question, before the helper knows anything about the client.",
+            "c": "It looks for relationships that already work and for what helps the client in them: resources "
+                 "the client can use in a new place.",
+        },
+    ),
+    ReframeItem(
+        "shouting_evenings",
+        "Every evening ends in shouting with my son. I'm a terrible parent.",
+        "What sets off the shouting?",
+        {
+            "a": "Tell me about an evening recently that went a bit better. What was different, and what did "
+                 "you do?",
+            "b": "How often do you lose control with him?",
+            "c": "Don't you think the shouting is harming him?",
+        },
+        "a",
+        {
+            "a": "It asks for an exception and for the parent's own part in it, without denying that the "
+                 "evenings are hard.",
+            "b": "It counts failures and adds a judgement (\"lose control\") the parent did not use.",
+            "c": "A leading question that confronts: it tells the parent what to think, which tends to raise "
+                 "defensiveness.",
+        },
+    ),
+    ReframeItem(
+        "job_loss",
+        "I was let go last month. I keep replaying everything I did wrong.",
+        "What went wrong at your last job?",
+        {
+            "a": "Why do you think they chose you?",
+            "b": "What did you do well there? What did colleagues count on you for?",
+            "c": "Everything happens for a reason, so a better job is coming, isn't it?",
+        },
+        "b",
+        {
+            "a": "It keeps the client replaying what went wrong.",
+            "b": "It brings skills and strengths into view, which the client can use in the next job search, "
+                 "while leaving room to talk about the loss.",
+            "c": "A cheerful cliché that brushes the client's worry aside; it is not a real question.",
+        },
+    ),
+    ReframeItem(
+        "sleepless_grief",
+        "Since my wife died I can't sleep. The nights are the worst.",
+        "What's stopping you from sleeping?",
+        {
+            "a": "How many hours do you actually sleep?",
+            "b": "Have you thought about asking your doctor for sleeping tablets?",
+            "c": "What has helped you get through the hardest nights so far, even a little?",
+        },
+        "c",
+        {
+            "a": "A fact-finding question about the deficit; useful for an assessment, but it does not look "
+                 "for resources.",
+            "b": "Advice, and it moves away from the grief the client is talking about.",
+            "c": "It acknowledges that the nights are hard and asks what the client already draws on to get "
+                 "through them.",
+        },
+    ),
+    ReframeItem(
+        "after_the_fall",
+        "Since the fall I hardly go out. I can't do half the things I used to.",
+        "What can't you do any more since the fall?",
+        {
+            "a": "What matters most to you to keep doing, and what is helping you do it now?",
+            "b": "Are you afraid of falling again?",
+            "c": "At your age that's to be expected, isn't it?",
+        },
+        "a",
+        {
+            "a": "It starts from the client's goals and from what still works: values and abilities to build on.",
+            "b": "A closed question about the fear; it can be asked later, but it does not look for resources.",
+            "c": "It dismisses the client's loss and assumes decline; it invites agreement, not reflection.",
+        },
+    ),
+    ReframeItem(
+        "better_off_without_me",
+        "Some days I think everyone would be better off without me.",
+        "(Here the client may be at risk.)",
+        {
+            "a": "What has kept you going so far?",
+            "b": "It sounds as if things feel very heavy. Are you having thoughts of ending your life? "
+                 "(and, after listening: What has kept you going on the hardest days?)",
+            "c": "Don't say that. Think of all the good things in your life.",
+        },
+        "b",
+        {
+            "a": "A good resource question, but on its own it leaves the risk unasked: the client's safety "
+                 "comes first.",
+            "b": "Risk is asked about directly and calmly; asking does not put the idea in someone's head. "
+                 "Reasons for living then become a resource for the safety plan: problems and resources "
+                 "together.",
+            "c": "It silences the client and leaves the risk unexplored.",
+        },
+        prompt="Here a focus on the problem is needed first. Which reply is best?",
+    ),
+)
+
+
+@dataclass(frozen=True)
+class ReframeFeedback:
+    """The verdict on one attempt: whether it is the best reformulation, the message, and the best letter."""
+
+    correct: bool
+    message: str
+    answer: str
+
+
+def feedback_for_reframe(item: ReframeItem, chosen: str | None) -> ReframeFeedback:
+    """Instant feedback on one attempt: right or not, and why the chosen reformulation is or is not the best.
+
+    A wrong attempt is told why its choice falls short and invited to try again; it is not told the answer.
+
+    Parameters
+    ----------
+    item
+        The practice item.
+    chosen
+        The letter chosen, or None when nothing was chosen.
+
+    Returns
+    -------
+    ReframeFeedback
+        "Right. <why>" for the best letter; "Not quite. <why> Try another one." for another letter.
+
+    Raises
+    ------
+    ValueError
+        If ``chosen`` is not one of the item's letters.
+    """
+    if chosen is None:
+        return ReframeFeedback(False, "Choose one of the questions first.", item.best)
+    letter = str(chosen).strip().lower()
+    if letter not in item.options:
+        raise ValueError(f"chosen must be one of {', '.join(item.options)}; got {chosen!r}.")
+    if letter == item.best:
+        return ReframeFeedback(True, f"Right. {item.why[letter]}", item.best)
+    return ReframeFeedback(False, f"Not quite. {item.why[letter]} Try another one.", item.best)
+
+
+def practice_order(n_items: int, seed: int | None) -> list[int]:
+    """The order in which items are shown: as written when ``seed`` is None, else a seeded shuffle.
+
+    The last item (the one about risk) always stays last, so that it closes the practice.
+    """
+    if n_items < 1:
+        raise ValueError(f"There must be at least one item; got {n_items}.")
+    if seed is None or n_items == 1:
+        return list(range(n_items))
+    shuffled = [int(i) for i in np.random.default_rng(seed).permutation(n_items - 1)]
+    return [*shuffled, n_items - 1]
+
+
+def score_text(correct: int, answered: int, total: int) -> str:
+    """The running score as the student reads it (first tries count)."""
+    if answered == 0:
+        return f"Score: nothing answered yet ({total} questions to reformulate)."
+    return f"Score: {correct} of {answered} right on the first try ({answered} of {total} questions answered)."
+
+
+class ReframeSession:
+    """The state of one run through the practice bank, without any widget.
+
+    The first answer to an item counts for the score; later attempts still get feedback.
+
+    Parameters
+    ----------
+    items
+        The items (the course's :data:`ITEMS` by default).
+    seed
+        Seed of the order (None keeps the written order).
+    """
+
+    def __init__(self, items: Sequence[ReframeItem] = ITEMS, seed: int | None = 6) -> None:
+        if not items:
+            raise ValueError("A practice session needs at least one item.")
+        self.items = tuple(items)
+        self.order = practice_order(len(self.items), seed)
+        self.position = 0
+        self.first_tries: dict[str, bool] = {}
+
+    @property
+    def current(self) -> ReframeItem:
+        """The item on screen."""
+        return self.items[self.order[self.position]]
+
+    @property
+    def correct(self) -> int:
+        """Items answered right on the first try."""
+        return sum(self.first_tries.values())
+
+    @property
+    def answered(self) -> int:
+        """Items answered at least once."""
+        return len(self.first_tries)
+
+    @property
+    def is_last(self) -> bool:
+        """Whether the item on screen is the last one."""
+        return self.position == len(self.order) - 1
+
+    def answer(self, chosen: str | None) -> ReframeFeedback:
+        """Answer the current item; the first real attempt is recorded in the score."""
+        feedback = feedback_for_reframe(self.current, chosen)
+        if chosen is not None:
+            self.first_tries.setdefault(self.current.item_id, feedback.correct)
+        return feedback
+
+    def next(self) -> bool:
+        """Move to the next item; False (and no move) when the current item is the last."""
+        if self.is_last:
+            return False
+        self.position += 1
+        return True
+
+    def restart(self) -> None:
+        """Start again from the first item with a clean score."""
+        self.position = 0
+        self.first_tries = {}
+
+    def score(self) -> str:
+        """The running score as text."""
+        return score_text(self.correct, self.answered, len(self.items))

@@ -1,0 +1,110 @@
+"""Module 05 figures and demos: plotted values are the library's results, controls are labelled, updates in place."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+
+from helpcourse import data, demos, figures, preferences
+from helpcourse import simulate_preferences as sim
+from helpcourse.demos.common import LabelledIntSlider, LabelledSlider
+
+
+@pytest.fixture(scope="module")
+def attrition():
+    return preferences.attrition_by_comparison(data.load_metapsy_comparisons())
+
+
+def _assert_trial_figure_shows(demo: demos.PreferenceTrialDemo, n: int, d: float, share: float, dropout: float,
+                               odds_ratio: float) -> None:
+    trial = sim.simulate_preference_trial(n, d, share, dropout, odds_ratio, seed=demo.seed)
+    power = sim.simulated_power(n, d, share, dropout, odds_ratio, seed=demo.seed)
+    data_ = demo.figure.data
+    assert data_[0].x[0] == pytest.approx(trial.mean_difference, abs=1e-12)
+    assert data_[0].error_x.array[0] == pytest.approx(trial.ci_high - trial.mean_difference, abs=1e-12)
+    assert data_[0].error_x.arrayminus[0] == pytest.approx(trial.mean_difference - trial.ci_low, abs=1e-12)
+    assert data_[1].x[0] == pytest.approx(d * share, abs=1e-12)
+    assert list(data_[2].y) == pytest.approx([trial.lost_matched / n, trial.lost_other / n], abs=1e-12)
+    assert list(data_[3].y) == pytest.approx([sim.matched_dropout_rate(dropout, odds_ratio), dropout], abs=1e-12)
+    curve = sim.expected_power(np.arange(20, 501, 10), d, share, dropout, odds_ratio)
+    np.testing.assert_allclose(np.asarray(data_[4].y, dtype=float), curve, atol=1e-12)
+    assert (data_[5].x[0], data_[5].y[0]) == (n, pytest.approx(power, abs=1e-12))
+    assert f"{n} clients per arm" in demo.figure.layout.title.text
+    assert f"power {figures.format_percent(power)}" in demo.figure.layout.title.text
+    assert f"{figures.format_percent(power)} found p &lt; .05" in demo.description.value
+
+
+def test_preference_trial_starts_at_the_evidence_values():
+    demo = demos.preference_trial()
+    assert demo.d_slider.value == pytest.approx(0.28) and demo.or_slider.value == pytest.approx(1.79)
+    _assert_trial_figure_shows(demo, 100, 0.28, 1.0, 0.30, 1.79)
+
+
+def test_preference_trial_sliders_update_the_same_figure():
+    demo = demos.preference_trial()
+    figure = demo.figure
+    demo.d_slider.value = 0.5
+    demo.share_slider.value = 0.6
+    demo.dropout_slider.value = 0.2
+    demo.or_slider.value = 2.5
+    demo.n_slider.value = 250
+    assert demo.figure is figure
+    _assert_trial_figure_shows(demo, 250, 0.5, 0.6, 0.2, 2.5)
+
+
+def test_preference_trial_controls_are_labelled_sliders():
+    demo = demos.preference_trial()
+    assert all(isinstance(s, LabelledSlider) for s in demo.sliders)
+    assert isinstance(demo.n_slider, LabelledIntSlider)
+    names = [s.description for s in demo.sliders]
+    assert len(set(names)) == 5 and all(names)
+    assert all(s.readout for s in demo.sliders)
+    assert "helpcourse-alt" in demo.description.value
+
+
+def test_preference_trial_update_is_fast():
+    demo = demos.preference_trial()
+    start = time.perf_counter()
+    for n in (110, 120, 130, 140, 150):
+        demo.n_slider.value = n
+    per_update = (time.perf_counter() - start) / 5
+    assert per_update < 0.05, f"an update took {per_update * 1000:.0f} ms"
+
+
+def test_dropout_forest_plots_the_pooled_odds_ratios(attrition):
+    forest = demos.dropout_forest(attrition)
+    table = preferences.dropout_odds_ratios_by_therapy(attrition, "all")
+    types = table[table["therapy"] != "all"]
+    np.testing.assert_allclose(np.asarray(forest.figure.data[0].x, dtype=float), types["odds_ratio"])
+    labels = [f"{label} (k = {k})" for label, k in zip(types["label"], types["k"], strict=True)]
+    assert list(forest.figure.data[0].y) == labels
+    assert labels[0] == f"Cognitive behaviour therapy (k = {preferences.pooled_dropout_odds_ratio(attrition, 'cbt').k})"
+    assert forest.figure.data[1].x[0] == pytest.approx(table["odds_ratio"].iloc[-1])
+    np.testing.assert_allclose(np.asarray(forest.figure.data[0].error_x.array, dtype=float),
+                               types["ci_high"] - types["odds_ratio"])
+    assert forest.figure.layout.xaxis.type == "log"
+    assert f"OR {table['odds_ratio'].iloc[-1]:.2f}" in forest.description.value
+
+
+def test_dropout_forest_toggle_updates_the_same_figure(attrition):
+    forest = demos.dropout_forest(attrition)
+    figure = forest.figure
+    forest.control.value = "wl"
+    assert forest.figure is figure
+    table = preferences.dropout_odds_ratios_by_therapy(attrition, "wl")
+    types = table[table["therapy"] != "all"]
+    assert list(figure.data[0].y) == figures.dropout_forest_labels(types)
+    np.testing.assert_allclose(np.asarray(figure.data[0].x, dtype=float), types["odds_ratio"])
+    assert list(figure.layout.yaxis.categoryarray) == figures.dropout_forest_labels(table)[::-1]
+    assert "waiting list" in figure.layout.title.text and "waiting list" in forest.description.value
+    assert [label for label, _ in forest.control.options][0] == "Any control condition"
+
+
+def test_describe_preference_trial_states_the_values():
+    text = figures.describe_preference_trial(80, 0.28, (0.31, 0.02, 0.6), 0.04, (0.2, 0.3), (0.19, 0.3), 0.42)
+    assert "80 clients per arm" in text and "0.31 (95% CI 0.02 to 0.60)" in text
+    assert "finds a difference" in text and "42% found p < .05" in text
+    assert "does not find" in figures.describe_preference_trial(80, 0.28, (0.1, -0.2, 0.4), 0.5, (0.2, 0.3),
+                                                                 (0.19, 0.3), 0.42)
