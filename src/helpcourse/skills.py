@@ -30,7 +30,7 @@ import ipywidgets as widgets
 import numpy as np
 import pandas as pd
 
-from helpcourse import miti
+from helpcourse import miti, practice_bank
 
 __all__ = [
     "ITEMS",
@@ -319,21 +319,15 @@ def feedback_for_skill(item: Item, chosen: str | None) -> SkillFeedback:
 
 def practice_order(n_items: int, seed: int | None) -> list[int]:
     """The order in which items are shown: as written when ``seed`` is None, else a seeded shuffle."""
-    if n_items < 1:
-        raise ValueError(f"There must be at least one item; got {n_items}.")
-    if seed is None:
-        return list(range(n_items))
-    return [int(i) for i in np.random.default_rng(seed).permutation(n_items)]
+    return practice_bank.practice_order(n_items, seed)
 
 
 def score_text(correct: int, answered: int, total: int) -> str:
     """The running score as the student reads it (first tries count)."""
-    if answered == 0:
-        return f"Score: nothing answered yet ({total} replies to classify)."
-    return f"Score: {correct} of {answered} right on the first try ({answered} of {total} replies classified)."
+    return practice_bank.score_text(correct, answered, total, PracticeSession.task, PracticeSession.done)
 
 
-class PracticeSession:
+class PracticeSession(practice_bank.PracticeRun[Item]):
     """The state of one run through the practice bank, without any widget.
 
     The first answer to an item counts for the score; later attempts at the same item still get feedback.
@@ -346,56 +340,18 @@ class PracticeSession:
         Seed of the order (None keeps the written order).
     """
 
+    task = "replies to classify"
+    done = "replies classified"
+
     def __init__(self, items: Sequence[Item] = ITEMS, seed: int | None = 3) -> None:
-        if not items:
-            raise ValueError("A practice session needs at least one item.")
-        self.items = tuple(items)
+        super().__init__(items, practice_order(len(items), seed) if items else [])
         self.seed = seed
-        self.order = practice_order(len(self.items), seed)
-        self.position = 0
-        self.first_tries: dict[str, bool] = {}
-
-    @property
-    def current(self) -> Item:
-        """The item on screen."""
-        return self.items[self.order[self.position]]
-
-    @property
-    def correct(self) -> int:
-        """Items classified right on the first try."""
-        return sum(self.first_tries.values())
-
-    @property
-    def answered(self) -> int:
-        """Items answered at least once."""
-        return len(self.first_tries)
-
-    @property
-    def is_last(self) -> bool:
-        """Whether the item on screen is the last one."""
-        return self.position == len(self.order) - 1
 
     def answer(self, chosen: str) -> SkillFeedback:
         """Classify the current item; the first try is recorded in the score."""
         feedback = feedback_for_skill(self.current, chosen)
-        self.first_tries.setdefault(self.current.item_id, feedback.correct)
+        self.record(feedback.correct)
         return feedback
-
-    def next(self) -> bool:
-        """Move to the next item; False (and no move) when the current item is the last."""
-        if self.is_last:
-            return False
-        self.position += 1
-        return True
-
-    def restart(self) -> None:
-        """Start again from the first item with a clean score."""
-        self.position = 0
-        self.first_tries = {}
-
-    def score(self) -> str:
-        """The running score as text."""
-        return score_text(self.correct, self.answered, len(self.items))
 
 
 # --------------------------------------------------------------------------------------------------

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from helpcourse import effects
+from helpcourse import effects, practice_bank
 
 __all__ = [
     "CONTACT_LABELS",
@@ -481,22 +481,15 @@ def practice_order(n_items: int, seed: int | None) -> list[int]:
 
     The last item (the one about risk) always stays last, so that it closes the practice.
     """
-    if n_items < 1:
-        raise ValueError(f"There must be at least one item; got {n_items}.")
-    if seed is None or n_items == 1:
-        return list(range(n_items))
-    shuffled = [int(i) for i in np.random.default_rng(seed).permutation(n_items - 1)]
-    return [*shuffled, n_items - 1]
+    return practice_bank.practice_order(n_items, seed, keep_last=True)
 
 
 def score_text(correct: int, answered: int, total: int) -> str:
     """The running score as the student reads it (first tries count)."""
-    if answered == 0:
-        return f"Score: nothing answered yet ({total} questions to reformulate)."
-    return f"Score: {correct} of {answered} right on the first try ({answered} of {total} questions answered)."
+    return practice_bank.score_text(correct, answered, total, ReframeSession.task, ReframeSession.done)
 
 
-class ReframeSession:
+class ReframeSession(practice_bank.PracticeRun[ReframeItem]):
     """The state of one run through the practice bank, without any widget.
 
     The first answer to an item counts for the score; later attempts still get feedback.
@@ -509,53 +502,15 @@ class ReframeSession:
         Seed of the order (None keeps the written order).
     """
 
+    task = "questions to reformulate"
+    done = "questions answered"
+
     def __init__(self, items: Sequence[ReframeItem] = ITEMS, seed: int | None = 6) -> None:
-        if not items:
-            raise ValueError("A practice session needs at least one item.")
-        self.items = tuple(items)
-        self.order = practice_order(len(self.items), seed)
-        self.position = 0
-        self.first_tries: dict[str, bool] = {}
-
-    @property
-    def current(self) -> ReframeItem:
-        """The item on screen."""
-        return self.items[self.order[self.position]]
-
-    @property
-    def correct(self) -> int:
-        """Items answered right on the first try."""
-        return sum(self.first_tries.values())
-
-    @property
-    def answered(self) -> int:
-        """Items answered at least once."""
-        return len(self.first_tries)
-
-    @property
-    def is_last(self) -> bool:
-        """Whether the item on screen is the last one."""
-        return self.position == len(self.order) - 1
+        super().__init__(items, practice_order(len(items), seed) if items else [])
 
     def answer(self, chosen: str | None) -> ReframeFeedback:
         """Answer the current item; the first real attempt is recorded in the score."""
         feedback = feedback_for_reframe(self.current, chosen)
         if chosen is not None:
-            self.first_tries.setdefault(self.current.item_id, feedback.correct)
+            self.record(feedback.correct)
         return feedback
-
-    def next(self) -> bool:
-        """Move to the next item; False (and no move) when the current item is the last."""
-        if self.is_last:
-            return False
-        self.position += 1
-        return True
-
-    def restart(self) -> None:
-        """Start again from the first item with a clean score."""
-        self.position = 0
-        self.first_tries = {}
-
-    def score(self) -> str:
-        """The running score as text."""
-        return score_text(self.correct, self.answered, len(self.items))
