@@ -88,6 +88,14 @@ def check_correlation_explorer(nbpage: NotebookPage, cell: CellInfo) -> None:
     _assert_correlation_explorer_shows(nbpage, cell, r, n)
     shown = box.get_by_role("spinbutton", name="Number of clients (type a value)")
     assert int(float(shown.input_value())) == n, "the number beside the slider shows its value"
+    typed = 0.45 if r != 0.45 else 0.35
+    r_box = box.get_by_role("spinbutton", name="Correlation r (type a value)")
+    r_box.fill(f"{typed}")
+    r_box.press("Enter")
+    assert poll(lambda: float(r_slider.input_value()), lambda value: value == typed, timeout=5) == typed, (
+        "a value typed beside the slider and committed with Enter moves the slider"
+    )
+    _assert_correlation_explorer_shows(nbpage, cell, typed, n)
 
 
 def _forest_points(plot: dict) -> dict[str, float]:

@@ -72,6 +72,13 @@ function render({ model, el }) {
     if (number.value.trim() !== "" && Number.isFinite(typed)) send(typed);
     number.value = text(model.get("value"));
   });
+  // Enter takes the typed value, as in a form; the notebook would otherwise take Enter to edit the cell.
+  number.addEventListener("keydown", (event) => {
+    if (event.key !== "Enter") return;
+    event.stopPropagation();
+    event.preventDefault();
+    number.dispatchEvent(new Event("change"));
+  });
   const names = ["value", "min", "max", "step", "description", "readout", "readout_format"];
   for (const name of names) model.on(`change:${name}`, show);
   show();
