@@ -359,17 +359,13 @@ class PracticeSession(practice_bank.PracticeRun[Item]):
 # --------------------------------------------------------------------------------------------------
 
 
-def _feedback_html(feedback: SkillFeedback) -> str:
-    mark, colour = ("✔", "#006D4F") if feedback.correct else ("✘", "#A33B00")
-    message = html.escape(feedback.message)
-    return f'<p role="status" aria-live="polite" style="color:{colour}"><b>{mark}</b> {message}</p>'
-
-
-class SkillsPractice(widgets.VBox):
+class SkillsPractice(practice_bank.PracticeActions, widgets.VBox):
     """Name the skill in a helper's reply: one item at a time, five labelled buttons, instant feedback, a score.
 
     Every control is a button, reachable with the Tab key and pressed with Enter or Space. Nothing is graded.
     """
+
+    last_note = "That was the last reply. Press <b>Start again</b> to go round once more."
 
     def __init__(self, items: Sequence[Item] = ITEMS, seed: int | None = 3) -> None:
         self.session = PracticeSession(items, seed)
@@ -412,26 +408,6 @@ class SkillsPractice(widgets.VBox):
         self.feedback.value = ""
         self.next_button.disabled = True
         self.score.value = f"<p>{html.escape(self.session.score())}</p>"
-
-    def choose(self, code: str) -> SkillFeedback:
-        """Classify the reply on screen as the skill ``code`` and show the feedback and score."""
-        feedback = self.session.answer(code)
-        self.feedback.value = _feedback_html(feedback)
-        self.score.value = f"<p>{html.escape(self.session.score())}</p>"
-        self.next_button.disabled = self.session.is_last
-        if self.session.is_last:
-            self.feedback.value += "<p>That was the last reply. Press <b>Start again</b> to go round once more.</p>"
-        return feedback
-
-    def advance(self) -> None:
-        """Show the next reply."""
-        if self.session.next():
-            self._show()
-
-    def restart(self) -> None:
-        """Start again from the first reply with a clean score."""
-        self.session.restart()
-        self._show()
 
 
 def practice(seed: int | None = 3) -> SkillsPractice:

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 import ipywidgets as widgets
 import pandas as pd
 
-from helpcourse import figures, simulate_weak_evidence, strengths
+from helpcourse import figures, practice_bank, simulate_weak_evidence, strengths
 from helpcourse.demos.common import (
     SLIDER_LAYOUT,
     SLIDER_STYLE,
@@ -158,13 +158,7 @@ def contact_odds_ratios(arms: pd.DataFrame, method: str = "pm") -> ContactOddsRa
     return ContactOddsRatios(arms, method)
 
 
-def _feedback_html(feedback: strengths.ReframeFeedback) -> str:
-    mark, colour = ("✔", "#006D4F") if feedback.correct else ("✘", "#A33B00")
-    message = html.escape(feedback.message)
-    return f'<p role="status" aria-live="polite" style="color:{colour}"><b>{mark}</b> {message}</p>'
-
-
-class ReframePractice(widgets.VBox):
+class ReframePractice(practice_bank.PracticeActions, widgets.VBox):
     """From deficit-focused to strength-focused questions: one item at a time, instant feedback, a score.
 
     Each item shows what a client said, a deficit-focused question and three reformulations, lettered a to c;
@@ -172,6 +166,8 @@ class ReframePractice(widgets.VBox):
     button, reached with Tab and pressed with Enter or Space: JupyterLab takes the arrow keys that radio buttons
     would need. Nothing is graded.
     """
+
+    last_note = "That was the last question. Press <b>Start again</b> to go round again."
 
     def __init__(self, items: Sequence[strengths.ReframeItem] = strengths.ITEMS, seed: int | None = 6) -> None:
         self.session = strengths.ReframeSession(items, seed)
@@ -211,26 +207,6 @@ class ReframePractice(widgets.VBox):
         self.feedback.value = ""
         self.next_button.disabled = True
         self.score.value = f"<p>{html.escape(self.session.score())}</p>"
-
-    def choose(self, letter: str) -> strengths.ReframeFeedback:
-        """Choose the reformulation ``letter`` for the item on screen; show the feedback and the score."""
-        feedback = self.session.answer(letter)
-        self.feedback.value = _feedback_html(feedback)
-        self.score.value = f"<p>{html.escape(self.session.score())}</p>"
-        self.next_button.disabled = self.session.is_last
-        if self.session.is_last:
-            self.feedback.value += "<p>That was the last question. Press <b>Start again</b> to go round again.</p>"
-        return feedback
-
-    def advance(self) -> None:
-        """Show the next item."""
-        if self.session.next():
-            self._show()
-
-    def restart(self) -> None:
-        """Start again from the first item with a clean score."""
-        self.session.restart()
-        self._show()
 
 
 def reframe_practice(seed: int | None = 6) -> ReframePractice:
