@@ -4,7 +4,8 @@ Two uses:
 
 * the visible test cells of graded exercises call :func:`expect_number` and :func:`expect_choice`; they check
   that an answer has the right form (a number in a plausible range, one of the offered letters) and never
-  reveal the expected value;
+  reveal the expected value; their hidden tests compare numbers with :func:`assert_close_to`, the course's one
+  tolerance policy (see ``docs/CONTENT.md``);
 * "Check your understanding" questions in the modules use :func:`choice_question` and
   :func:`number_question`, small widgets that give instant feedback and are never graded.
 """
@@ -106,6 +107,44 @@ def expect_choice(answer: object, name: str, options: str) -> str:
         raise AnswerFormError(f"`{name}` should be one of {allowed}; you entered {answer!r}.")
     print(f"`{name}` is one of the offered options. Whether it is right is checked when your work is graded.")
     return letter
+
+
+DECIMAL_WORDS: dict[int, str] = {0: "the nearest whole number", 1: "one decimal", 2: "two decimals",
+                                 3: "three decimals", 4: "four decimals"}
+"""How a prompt asks for a precision: "Give it to three decimals." (``decimals=3``). A test checks every prompt."""
+
+
+def tolerance(decimals: int) -> float:
+    """Half a unit in the last decimal asked for: the largest distance of a correct rounding from the exact value."""
+    return 0.5 * 10.0 ** -decimals
+
+
+def is_close_to(answer: float, expected: float, decimals: int) -> bool:
+    """Whether ``answer`` is the exact value or a correct rounding of it to ``decimals`` decimals (or more).
+
+    The course's tolerance policy: every numeric question states the precision it asks for ("to two decimals"),
+    and any answer within half a unit of that last decimal is right, so the exact value, its rounding to the
+    precision asked and any rounding with more decimals all pass, while a rounding to fewer decimals than asked
+    may not. A relative slack of 1e-9 absorbs floating-point noise in the reference computation.
+    """
+    return abs(float(answer) - float(expected)) <= tolerance(decimals) * (1 + 1e-9) + 1e-12
+
+
+def assert_close_to(answer: object, expected: float, *, decimals: int, message: str) -> None:
+    """Hidden-test check of a numeric answer under the course's tolerance policy (see :func:`is_close_to`).
+
+    Parameters
+    ----------
+    answer
+        The student's answer (already checked for form by :func:`expect_number` in the visible test).
+    expected
+        The exact reference value, computed in the hidden test.
+    decimals
+        The precision the question's prompt asks for (``DECIMAL_WORDS[decimals]`` appears in the prompt).
+    message
+        What is wrong, for the student's feedback; it never contains the expected value.
+    """
+    assert is_close_to(_as_number(answer, "answer"), expected, decimals), message
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,9 @@ __all__ = [
     "COLUMNS",
     "EvidenceRow",
     "cite",
+    "is_verified",
     "keys",
+    "metric_name",
     "reference",
     "references",
     "row",
@@ -62,6 +64,38 @@ COLUMNS: tuple[str, ...] = (
 
 # Effect-size metrics that :func:`statement` writes as "symbol = number".
 _SYMBOLS: dict[str, str] = {"r": "r", "d": "d", "Hedges g": "g", "odds ratio": "OR"}
+# Every other metric of the table, as :func:`statement` names it before the figure ("upper bound of ...: ~0.20").
+# A test fails when a row's metric is missing here, so no figure reaches a student without its metric.
+_METRIC_NAMES: dict[str, str] = {
+    "r": "correlation r",
+    "d": "standardised difference d",
+    "Hedges g": "standardised difference Hedges' g",
+    "odds ratio": "odds ratio (OR)",
+    "d ; OR": "standardised difference d and dropout odds ratio",
+    "ES (d)": "standardised difference d",
+    "d range": "range of standardised differences d",
+    "r range": "range of correlations r",
+    "g ; success-rate difference": "Hedges' g and success-rate difference (SRD)",
+    "upper bound of true ES": "upper bound of the true difference (d) between bona fide therapies",
+    "k studies": "number of studies",
+    "% outcome variance (r^2)": "share of outcome variance (r squared)",
+    "% variance": "share of outcome variance",
+    "qualitative + % variance": "narrative review with a share of outcome variance",
+    "qualitative": "qualitative finding (no single effect size)",
+    "count": "number of relationship elements per verdict",
+    "verdict": "task-force verdicts",
+    "% reduction": "reduction in drinking",
+    "range of poor outcomes by counselor": "range of poor outcomes by counsellor",
+    "percentile": "percentile of the untreated group",
+    "% of studies": "share of studies",
+    "% improved": "share of patients improved",
+    "sessions / %": "sessions needed and share of patients improved",
+    "structure": "model structure (no effect size)",
+    "categories": "skill categories by stage",
+    "threshold": "MITI 4 benchmark",
+    "summary score": "MITI 4 summary score",
+    "reliability": "inter-rater reliability",
+}
 # Statistics bounded by 1 are written without a leading zero in APA style (r = .28, but d = 0.28).
 _NO_LEADING_ZERO: frozenset[str] = frozenset({"r"})
 _PLAIN_COUNT = re.compile(r"[\d,]+")
@@ -100,8 +134,9 @@ class EvidenceRow:
     source_page : str
         The public page(s) where the figure was read.
     status : str
-        ``verified``, ``verified-secondary`` (read in a paper citing the source) or
-        ``verified|differs-from-recall`` (differs from how the figure is often quoted).
+        ``verified``, ``verified-secondary`` (read in a paper citing the source),
+        ``verified|differs-from-recall`` (differs from how the figure is often quoted) or ``partial``
+        (citation or direction checked, numbers not: may be mentioned as an open question, never graded).
     caveat : str
         One sentence on what the figure cannot show.
     """
@@ -269,6 +304,26 @@ def reference(key: str) -> str:
     return f"{item.citation} https://doi.org/{item.doi}" if item.doi else item.citation
 
 
+def metric_name(key: str) -> str:
+    """The row's metric in words, as :func:`statement` names it (``"upper bound of the true difference ..."``).
+
+    Raises
+    ------
+    KeyError
+        If the key is unknown, or its metric has no name in the course's list (add one before using the row).
+    """
+    metric = row(key).metric
+    try:
+        return _METRIC_NAMES[metric]
+    except KeyError:
+        raise KeyError(f"Evidence {key!r} has metric {metric!r}, which has no name in evidence._METRIC_NAMES.") from None
+
+
+def is_verified(key: str) -> bool:
+    """Whether the row may be stated as a finding or graded (status ``verified...``); ``partial`` rows may not."""
+    return row(key).status.startswith("verified")
+
+
 def _apa_number(text: str, symbol: str) -> str:
     """Write a stored number as printed, dropping the leading zero for statistics bounded by 1."""
     text = text.strip()
@@ -292,7 +347,9 @@ def statement(key: str) -> str:
     Effect sizes (r, d, g, odds ratios) are written as ``symbol = value`` with the decimals the source
     printed; r has no leading zero because it cannot exceed 1, while d, g and OR keep it. The 95% CI,
     the number of studies and participants and the in-text citation follow in parentheses. Figures
-    that are not a single effect size (percentages, ranges, qualitative findings) are given as printed.
+    that are not a single effect size (percentages, ranges, bounds, qualitative findings) are given as
+    printed after the name of their metric (``"upper bound of the true difference (d) ...: ~0.20"``), so a
+    bound or a range never reads as an effect size. A row that is not verified says so at the end.
 
     Parameters
     ----------
@@ -317,12 +374,15 @@ def statement(key: str) -> str:
             low, high = _apa_number(raw["ci_low"], symbol), _apa_number(raw["ci_high"], symbol)
             details.append(f"95% CI {low} to {high}")
     else:
-        figure = item.value_text
+        figure = f"{metric_name(key)}: {item.value_text}"
     sample = _sample(item)
     if sample:
         details.append(", ".join(sample))
     details.append(item.short_cite)
-    return f"{figure} ({'; '.join(details)})"
+    text = f"{figure} ({'; '.join(details)})"
+    if not is_verified(key):
+        text += f" [not fully verified (status: {item.status}): an open question, not a finding]"
+    return text
 
 
 def table() -> pd.DataFrame:
