@@ -14,7 +14,6 @@ from scipy import optimize, stats
 
 from helpcourse.effects import (
     MetaAnalysisResult,
-    besd,
     cohens_u3,
     d_to_log_odds_ratio,
     d_to_odds_ratio,
@@ -111,14 +110,6 @@ def test_variance_explained():
 # --------------------------------------------------------------------------------------------------
 
 
-def test_besd_rosenthal_rubin():
-    # Rosenthal & Rubin (1982): the psychotherapy effect r = .32 displays as 66% vs 34% success.
-    better, worse = besd(0.32)
-    assert better == pytest.approx(0.66, abs=1e-12)
-    assert worse == pytest.approx(0.34, abs=1e-12)
-    assert besd(0.0) == (0.5, 0.5)
-
-
 def test_probability_of_superiority():
     # McGraw & Wong (1992): Phi(d / sqrt 2). Hand, using Phi(x) = (1 + erf(x / sqrt 2)) / 2:
     # Phi(.8 / sqrt 2) = (1 + erf(.4)) / 2 = (1 + 0.428392355) / 2 = 0.714196178.
@@ -211,7 +202,7 @@ def test_percent_instead_of_correlation_is_explained():
     with pytest.raises(ValueError, match=expected):
         r_to_d(28)
     with pytest.raises(ValueError, match=r"between -1 and 1; you gave 32\. Did you mean 0\.32\?"):
-        besd(32)
+        proportion_above_median_by_half(32)
 
 
 def test_perfect_correlation_has_no_d():

@@ -2,7 +2,8 @@
 
 For every exercise: ``nbgrader validate`` passes on the source; ``generate_assignment`` writes a release with no
 solution or hidden test; ``validate --invert`` passes on the release; submissions (the source's solutions, the
-untouched release, a partly answered release) autograde to the points they deserve; ``generate_feedback`` writes
+untouched release, a partly answered release, and the solutions with every numeric answer rounded to the precision
+its prompt asks for) autograde to the points they deserve; ``generate_feedback`` writes
 HTML and ``export`` writes the grades.
 """
 
@@ -59,6 +60,22 @@ def answered(release: nbformat.NotebookNode, answers: dict[str, str]) -> nbforma
     return nb
 
 
+def rounded(source: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """The solutions with every numeric answer rounded to the decimals its question asks for (tolerance policy)."""
+    nb = nbformat.from_dict(json.loads(json.dumps(source)))
+    precision = {}
+    for cell in nb.cells:
+        for name, decimals in re.findall(r"checks\.assert_close_to\(\s*(?:float\()?(\w+)\)?,.*?decimals=(\d)",
+                                         cell.source, re.DOTALL):
+            precision[name] = int(decimals)
+    for cell in nb.cells:
+        for name, decimals in precision.items():
+            if re.search(rf"^{name} = \.\.\.$", cell.source, re.MULTILINE) and "### END SOLUTION" in cell.source:
+                cell.source = cell.source.replace(
+                    "### END SOLUTION", f"{name} = round(float({name}), {decimals})\n### END SOLUTION")
+    return nb
+
+
 @pytest.fixture(scope="module", params=EXERCISES)
 def graded_course(request, tmp_path_factory):
     """A copy of the course root with the exercise released, three submissions autograded, feedback and export."""
@@ -83,6 +100,7 @@ def graded_course(request, tmp_path_factory):
         "perfect": source,
         "untouched": release,
         "partial": answered(release, partial["answers"]),
+        "rounded": rounded(source),
     }
     for student, nb in submissions.items():
         nbgrader(course, "db", "student", "add", student, f"--last-name={student.title()}", "--first-name=Test")
@@ -213,7 +231,7 @@ def _scores(course: Path, name: str) -> dict[str, dict[str, float]]:
 
     with Gradebook(f"sqlite:///{course / 'grading' / 'gradebook.db'}") as gb:
         out = {}
-        for student in ("perfect", "untouched", "partial"):
+        for student in ("perfect", "untouched", "partial", "rounded"):
             sub = gb.find_submission(name, student)
             grades = [grade for notebook in sub.notebooks for grade in notebook.grades]
             out[student] = {
@@ -245,7 +263,7 @@ def test_release_fails_its_tests_when_unanswered(graded_course):
 def test_autograde_runs_for_every_submission(graded_course):
     result = graded_course["autograde"]
     assert result.returncode == 0, result.stdout + result.stderr
-    for student in ("perfect", "untouched", "partial"):
+    for student in ("perfect", "untouched", "partial", "rounded"):
         assert (graded_course["course"] / "grading" / "autograded" / student / graded_course["name"]).is_dir()
 
 
@@ -257,6 +275,14 @@ def test_solutions_score_full_automatic_points(graded_course):
     )
     assert scores["perfect"]["auto"] == pytest.approx(auto_max)
     assert scores["perfect"]["needs_manual"], "the written answer still waits for a person"
+
+
+def test_answers_rounded_to_the_precision_asked_score_full_points(graded_course):
+    """The tolerance policy, end to end: a correct answer rounded as the prompt asks is never marked wrong."""
+    changed = [c for c in rounded(graded_course["source"]).cells if "round(float(" in c.source]
+    assert changed, "no numeric answer found to round"
+    scores = _scores(graded_course["course"], graded_course["name"])
+    assert scores["rounded"]["auto"] == pytest.approx(scores["perfect"]["auto"])
 
 
 def test_untouched_release_scores_zero(graded_course):
@@ -280,6 +306,6 @@ def test_export_writes_grades_csv(graded_course):
     assert graded_course["export"].returncode == 0, graded_course["export"].stderr
     with open(graded_course["course"] / "grading" / "grades.csv", newline="") as handle:
         rows = {row["student_id"]: row for row in csv.DictReader(handle)}
-    assert set(rows) == {"perfect", "untouched", "partial"}
+    assert set(rows) == {"perfect", "untouched", "partial", "rounded"}
     assert float(rows["untouched"]["raw_score"]) == 0
     assert float(rows["partial"]["raw_score"]) == pytest.approx(graded_course["partial_points"])

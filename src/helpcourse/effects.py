@@ -44,7 +44,6 @@ FloatOrArray = float | npt.NDArray[np.float64]
 
 __all__ = [
     "MetaAnalysisResult",
-    "besd",
     "cohens_u3",
     "d_to_log_odds_ratio",
     "d_to_odds_ratio",
@@ -334,31 +333,6 @@ def variance_explained(r: Any) -> FloatOrArray:
     return _scalar_or_array(_check_correlation(r) ** 2)
 
 
-def besd(r: Any) -> tuple[FloatOrArray, FloatOrArray]:
-    """Binomial effect-size display (Rosenthal & Rubin, 1982): success rates of .5 + r/2 and .5 - r/2.
-
-    Parameters
-    ----------
-    r : float or array_like
-        Correlation between -1 and 1.
-
-    Returns
-    -------
-    tuple of (float or numpy.ndarray)
-        The success rate in the better group and in the other group.
-
-    Examples
-    --------
-    The psychotherapy effect of r = .32 that Rosenthal and Rubin displayed as 66% versus 34%:
-
-    >>> better, worse = besd(0.32)
-    >>> round(better, 2), round(worse, 2)
-    (0.66, 0.34)
-    """
-    r_array = _check_correlation(r)
-    return _scalar_or_array(0.5 + r_array / 2), _scalar_or_array(0.5 - r_array / 2)
-
-
 def probability_of_superiority(d: Any) -> FloatOrArray:
     """Probability that a random treated client does better than a random comparison client: Phi(d / sqrt(2)).
 
@@ -399,8 +373,10 @@ def proportion_above_median_by_half(r: Any) -> tuple[FloatOrArray, FloatOrArray]
     For a bivariate normal predictor and outcome with correlation r, the probability that the outcome is
     above its median is exactly 1/2 + arcsin(r)/pi among clients whose predictor is above its median, and
     1/2 - arcsin(r)/pi among the others (Sheppard's orthant probability,
-    P(X > 0, Y > 0) = 1/4 + arcsin(r)/(2 pi), divided by 1/2). This is the exact counterpart of the
-    binomial effect-size display for a median split.
+    P(X > 0, Y > 0) = 1/4 + arcsin(r)/(2 pi), divided by 1/2). It is the course's one way of turning a
+    correlation into "clients per 100" (docs/CONTENT.md); the binomial effect-size display of Rosenthal and
+    Rubin (.5 +- r/2) gives larger differences for the same r and is not used, so that every module's
+    translation agrees.
 
     Parameters
     ----------

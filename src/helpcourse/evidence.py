@@ -99,6 +99,8 @@ _METRIC_NAMES: dict[str, str] = {
 # Statistics bounded by 1 are written without a leading zero in APA style (r = .28, but d = 0.28).
 _NO_LEADING_ZERO: frozenset[str] = frozenset({"r"})
 _PLAIN_COUNT = re.compile(r"[\d,]+")
+# Sample descriptions are copied from the evidence review as printed; students read them in person-first words.
+_PERSON_FIRST: dict[str, str] = {"problem drinkers": "people with drinking problems"}
 _NUMBER = re.compile(r"-?\d*\.?\d+")
 
 
@@ -316,7 +318,7 @@ def metric_name(key: str) -> str:
     try:
         return _METRIC_NAMES[metric]
     except KeyError:
-        raise KeyError(f"Evidence {key!r} has metric {metric!r}, which has no name in evidence._METRIC_NAMES.") from None
+        raise KeyError(f"Evidence {key!r} has metric {metric!r}, which has no name in _METRIC_NAMES.") from None
 
 
 def is_verified(key: str) -> bool:
@@ -338,6 +340,8 @@ def _sample(item: EvidenceRow) -> list[str]:
         parts.append(f"k = {item.k}" if _PLAIN_COUNT.fullmatch(item.k) else item.k)
     if item.n:
         parts.append(f"N = {item.n}" if _PLAIN_COUNT.fullmatch(item.n) else item.n)
+    for label, words in _PERSON_FIRST.items():
+        parts = [part.replace(label, words) for part in parts]
     return parts
 
 
