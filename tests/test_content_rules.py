@@ -262,7 +262,8 @@ def module_choice_items(path: Path) -> list[ChoiceItem]:
     return items
 
 
-OPTION_LINE = re.compile(r"^\s*[*-] \*\*([a-e])\)\*\* (.*(?:\n(?![*-] \*\*[a-e]\)\*\*)\s+\S.*)*)", re.MULTILINE)
+# An option is a bullet "* **a)** text" and its indented continuation lines (a blank line or a new bullet ends it).
+OPTION_LINE = re.compile(r"^[ \t]*[*-] \*\*([a-e])\)\*\* (.*(?:\n[ \t]+\S.*)*)", re.MULTILINE)
 
 
 def exercise_choice_items(path: Path) -> list[ChoiceItem]:

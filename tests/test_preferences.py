@@ -135,3 +135,11 @@ def test_every_reply_item_gives_the_right_feedback():
         assert not wrong_feedback.correct and item.explanations[wrong] in wrong_feedback.message
     # the right answer is not always the same letter
     assert {item.collaborative for item in preferences.COLLABORATION_ITEMS} == {"a", "b"}
+
+
+def test_the_collaborative_reply_is_not_given_away_by_its_length():
+    """Picking the longer reply is right in at most half of the items (rule 9 of docs/CONTENT.md)."""
+    longer = [item.skill for item in preferences.COLLABORATION_ITEMS
+              if len(item.replies[item.collaborative]) > max(len(text) for letter, text in item.replies.items()
+                                                               if letter != item.collaborative)]
+    assert len(longer) <= len(preferences.COLLABORATION_ITEMS) // 2, longer

@@ -112,6 +112,18 @@ def test_contact_odds_ratios_has_one_row_per_kind_of_contact(arms):
     assert self_help.ci_low < 1 < self_help.ci_high, "self-help's interval includes 1"
 
 
+def test_the_direct_comparison_of_group_and_individual_counselling_is_exercise_6s_question(arms):
+    """Exercise 6 asks for group against individual counselling within the 4 trials that compared them directly."""
+    direct = strengths.pool_contact_odds_ratio(arms, "grp_counseling", reference="ind_counseling")
+    reversed_ = strengths.pool_contact_odds_ratio(arms, "ind_counseling", reference="grp_counseling")
+    assert direct.k == reversed_.k == 4
+    assert direct.odds_ratio == pytest.approx(1 / reversed_.odds_ratio, rel=1e-9)
+    # unlike the indirect comparison of the two rows against no contact, the direct one shows no clear difference
+    assert direct.ci_low < 1 < direct.ci_high
+    indirect = strengths.contact_odds_ratios(arms).set_index("contact")["odds_ratio"]
+    assert indirect["grp_counseling"] > indirect["ind_counseling"]
+
+
 def test_contact_comparisons_refuse_what_they_cannot_do(arms):
     with pytest.raises(ValueError, match="one of no_contact"):
         strengths.within_trial_odds_ratios(arms, "therapy")
@@ -159,6 +171,18 @@ def test_the_risk_item_asks_for_the_problem_first():
     risk = strengths.ITEMS[-1]
     assert "problem is needed" in risk.prompt
     assert "suicide" in risk.options[risk.best] or "ending your life" in risk.options[risk.best]
+    # what real practice requires, in the feedback: the agency's procedures, supervision and a later re-check
+    best = risk.why[risk.best].lower()
+    assert "risk and safeguarding procedures" in best and "supervisor" in best and "re-check" in best
+    assert all("supervis" in why.lower() and "procedure" in why.lower() for why in risk.why.values())
+
+
+def test_the_best_option_is_not_given_away_by_its_length():
+    """A test-wise student who picks the longest reformulation gets few items right (rule 9 of docs/CONTENT.md)."""
+    longest = [item.item_id for item in strengths.ITEMS
+               if max(item.options.values(), key=len) == item.options[item.best]
+               and sum(len(text) == len(item.options[item.best]) for text in item.options.values()) == 1]
+    assert len(longest) <= len(strengths.ITEMS) // 3, longest
 
 
 def test_practice_order_is_a_seeded_permutation_that_ends_with_the_risk_item():

@@ -366,38 +366,41 @@ class ReplyPair:
     skill: str
 
 
-#: Pairs of replies written for the course: pick the one that involves the client more.
+#: Pairs of replies written for the course: pick the one that involves the client more. Both replies of a pair
+#: are plausible things a helper says; the less collaborative one is often warm and well meant.
 COLLABORATION_ITEMS: tuple[ReplyPair, ...] = (
     ReplyPair(
         situation="First session. The client says: \"My GP said I should try therapy, so here I am. I don't really "
                   "know how this works.\"",
         replies={
-            "a": "\"We'll start with weekly sessions of CBT, and I'll give you some worksheets to do at home.\"",
-            "b": "\"Before we decide anything, can I ask what you hope will be different, and whether you have a "
-                 "sense of what kind of help would suit you? I can then describe a couple of ways we could work.\"",
+            "a": "\"What would you like to be different when we finish? Then I'll describe a couple of ways of "
+                 "working together, and you tell me which sounds right to you.\"",
+            "b": "\"That's fine, lots of people start that way. CBT helps most people with what you describe, so "
+                 "we'll begin with weekly sessions and I'll explain each step.\"",
         },
-        collaborative="b",
+        collaborative="a",
         explanations={
-            "a": "This decides the goal and the method for the client. It may be a good method, but the client has "
-                 "had no say, and their preferences stay unknown.",
-            "b": "This asks for the client's goals and preferences first and offers information, so that the "
+            "a": "This asks for the client's goals and preferences first and offers information, so that the "
                  "decision can be made together.",
+            "b": "Friendly and reassuring, and explaining each step is good practice; but it decides the goal and the "
+                 "method for the client, whose hopes and preferences stay unknown.",
         },
         skill="eliciting preferences",
     ),
     ReplyPair(
         situation="Fourth session, near the end. The client has been quieter than usual today.",
         replies={
-            "a": "\"We have a few minutes left. How was today's session for you? Was there anything that didn't "
-                 "feel right, or that you'd like us to do differently next time?\"",
-            "b": "\"Good work today. Same time next week.\"",
+            "a": "\"You seemed quieter today. That's very normal at this stage, when the work starts to go deeper, "
+                 "so let's keep going and see how you feel next week.\"",
+            "b": "\"You've been quieter today. How was this session for you? Was there anything that didn't feel "
+                 "right, or that you'd like us to do differently next time?\"",
         },
-        collaborative="a",
+        collaborative="b",
         explanations={
-            "a": "This asks for feedback on the session and makes it safe to say that something did not fit: "
-                 "the client can steer the work.",
-            "b": "This closes the session without checking how it went, so a rupture the quietness may signal "
-                 "can go unnoticed.",
+            "a": "It notices the quietness, which is good, but explains it for the client instead of asking; a "
+                 "rupture the quietness may signal can go unnoticed.",
+            "b": "This asks for feedback on the session and makes it safe to say that something did not fit: the "
+                 "client can steer the work.",
         },
         skill="asking for feedback",
     ),
@@ -405,33 +408,33 @@ COLLABORATION_ITEMS: tuple[ReplyPair, ...] = (
         situation="The client says: \"I don't want to talk about my childhood. I just want to sleep again and get "
                   "back to work.\"",
         replies={
-            "a": "\"Sleep and work are the priorities, then. Let's start there. If at some point it seems that "
-                 "something from the past is getting in the way, I'll tell you and we can decide together whether "
-                 "to look at it.\"",
-            "b": "\"I understand, but in my experience sleep problems usually come from something deeper, so we'll "
-                 "need to explore your childhood first.\"",
+            "a": "\"I hear that sleep and work matter most. Sleep problems often have deeper roots, though, so I'd "
+                 "suggest a few sessions on your childhood first.\"",
+            "b": "\"Then let's start with sleep and work. If something from the past seems to get in the way, I'll "
+                 "say so, and we can decide together whether to look at it.\"",
         },
-        collaborative="a",
+        collaborative="b",
         explanations={
-            "a": "This accepts the client's goals and their limit, and keeps the helper's view open as something to "
+            "a": "It reflects the client's goals and then sets them aside for the helper's theory; overriding a "
+                 "stated preference risks disagreement on goals and dropout.",
+            "b": "This accepts the client's goals and their limit, and keeps the helper's view open as something to "
                  "decide together later.",
-            "b": "This overrides a stated preference with the helper's theory, which risks disagreement on goals "
-                 "and dropout.",
         },
         skill="agreeing on goals",
     ),
     ReplyPair(
         situation="The client says: \"My friend did group therapy and hated it. Do I have to do a group?\"",
         replies={
-            "a": "\"The group is what we offer at the moment, and the research shows groups work just as well.\"",
-            "b": "\"No, you don't have to. We can offer one-to-one sessions or a group. Can I tell you a bit about "
-                 "both, and then you decide what you'd like to try?\"",
+            "a": "\"No, you don't have to. We offer one-to-one sessions and groups. Shall I tell you a bit about "
+                 "both, so that you can choose?\"",
+            "b": "\"I'm sorry your friend had a bad time. On average groups work as well as one-to-one, so I'd "
+                 "encourage you to give ours a try first.\"",
         },
-        collaborative="b",
+        collaborative="a",
         explanations={
-            "a": "Even if the evidence is right on average, this dismisses the client's worry and preference; "
-                 "clients whose preferences are not accommodated drop out more often.",
-            "b": "This gives information about the options and leaves an informed choice to the client.",
+            "a": "This gives information about the options and leaves an informed choice to the client.",
+            "b": "It is empathic and may be right on average, but it steers the client past their worry and their "
+                 "preference; clients whose preferences are not accommodated drop out more often.",
         },
         skill="informed decision",
     ),

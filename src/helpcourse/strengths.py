@@ -311,17 +311,20 @@ ITEMS: tuple[ReframeItem, ...] = (
         "I had four panic attacks this week. I'm scared to leave the flat now.",
         "How bad have the panic attacks been this week?",
         {
-            "a": "Which attack was the worst, and what made it so bad?",
-            "b": "Were there moments this week when you expected panic and it didn't come, or passed sooner? "
-                 "What did you do then?",
-            "c": "Try to stay positive: you're much stronger than you think.",
+            "a": "Which attack was the worst one this week, and what exactly was going through your mind just before "
+                 "it started?",
+            "b": "It's great that you still made it here today. Can you focus on how far you have already come?",
+            "c": "Were there moments when you expected panic and it didn't come, or passed sooner? What did you do "
+                 "then?",
         },
-        "b",
+        "c",
         {
-            "a": "It still looks only at the problem, now at its worst moment.",
-            "b": "It asks about exceptions and the client's own ways of coping: what already works, even a little, "
-                 "is a resource to build on.",
-            "c": "Reassurance is not a question, and it skips over the fear the client just named.",
+            "a": "A useful assessment question, but it looks only at the problem, now at its worst moment: it does "
+                 "not look for anything the client can build on.",
+            "b": "Praise plus an instruction to look on the bright side: it skips over the fear the client just "
+                 "named and does not ask what the client actually did.",
+            "c": "It asks about exceptions and the client's own ways of coping: what already works, even a little, "
+                 "is a resource to build on, and the panic stays in view.",
         },
     ),
     ReframeItem(
@@ -329,16 +332,17 @@ ITEMS: tuple[ReframeItem, ...] = (
         "I've been at university for three months and I still haven't made a single friend.",
         "Why haven't you made any friends here?",
         {
-            "a": "What do you think is wrong with the way you approach people?",
-            "b": "Have you tried joining a society?",
-            "c": "Who, here or back home, do you feel at ease with, and what makes that easier?",
+            "a": "Who, here or back home, do you feel at ease with, and what is it that makes that easier for you?",
+            "b": "What is it about the way you approach people, do you think, that keeps them at a distance?",
+            "c": "Have you thought about joining a society or a sports club, where friends tend to come more easily?",
         },
-        "c",
+        "a",
         {
-            "a": "It locates the problem in the client and invites more self-criticism.",
-            "b": "It is advice dressed as a question, before the helper knows anything about the client.",
-            "c": "It looks for relationships that already work and for what helps the client in them: resources "
+            "a": "It looks for relationships that already work and for what helps the client in them: resources "
                  "the client can use in a new place.",
+            "b": "It sounds reflective, but it locates the problem in the client and invites more self-criticism.",
+            "c": "Advice dressed as a question, before the helper knows anything about the client or what they "
+                 "have already tried.",
         },
     ),
     ReframeItem(
@@ -346,18 +350,18 @@ ITEMS: tuple[ReframeItem, ...] = (
         "Every evening ends in shouting with my son. I'm a terrible parent.",
         "What sets off the shouting?",
         {
-            "a": "Tell me about an evening recently that went a bit better. What was different, and what did "
-                 "you do?",
-            "b": "How often do you lose control with him?",
-            "c": "Don't you think the shouting is harming him?",
+            "a": "How often do you lose control with him in a typical week, and what usually sets it off?",
+            "b": "Tell me about an evening recently that went a bit better. What was different, and what did you do?",
+            "c": "You clearly care about him, or you would not worry so much. Isn't that worth holding on to?",
         },
-        "a",
+        "b",
         {
-            "a": "It asks for an exception and for the parent's own part in it, without denying that the "
-                 "evenings are hard.",
-            "b": "It counts failures and adds a judgement (\"lose control\") the parent did not use.",
-            "c": "A leading question that confronts: it tells the parent what to think, which tends to raise "
-                 "defensiveness.",
+            "a": "It counts failures and adds a judgement (\"lose control\") the parent did not use; the trigger "
+                 "question is still only about the problem.",
+            "b": "It asks for an exception and for the parent's own part in it, without denying that the evenings "
+                 "are hard.",
+            "c": "Warm, but it tells the parent what to conclude and invites a yes; it does not ask what the parent "
+                 "does that helps.",
         },
     ),
     ReframeItem(
@@ -365,16 +369,17 @@ ITEMS: tuple[ReframeItem, ...] = (
         "I was let go last month. I keep replaying everything I did wrong.",
         "What went wrong at your last job?",
         {
-            "a": "Why do you think they chose you?",
-            "b": "What did you do well there? What did colleagues count on you for?",
-            "c": "Everything happens for a reason, so a better job is coming, isn't it?",
+            "a": "Why do you think they chose you, rather than someone else, when they had to let people go?",
+            "b": "Things often happen for a reason. Isn't it possible that a better job is waiting for you now?",
+            "c": "What did you do well there? What did your colleagues count on you for?",
         },
-        "b",
+        "c",
         {
-            "a": "It keeps the client replaying what went wrong.",
-            "b": "It brings skills and strengths into view, which the client can use in the next job search, "
-                 "while leaving room to talk about the loss.",
-            "c": "A cheerful cliché that brushes the client's worry aside; it is not a real question.",
+            "a": "It keeps the client replaying what went wrong, now from the employer's side.",
+            "b": "A cheerful reframe that brushes the client's worry aside and invites a yes; it is not a real "
+                 "question about the client.",
+            "c": "It brings skills and strengths into view, which the client can use in the next job search, while "
+                 "leaving room to talk about the loss.",
         },
     ),
     ReframeItem(
@@ -382,17 +387,17 @@ ITEMS: tuple[ReframeItem, ...] = (
         "Since my wife died I can't sleep. The nights are the worst.",
         "What's stopping you from sleeping?",
         {
-            "a": "How many hours do you actually sleep?",
-            "b": "Have you thought about asking your doctor for sleeping tablets?",
-            "c": "What has helped you get through the hardest nights so far, even a little?",
+            "a": "What has helped you get through the hardest nights so far, even a little, since she died?",
+            "b": "Have you thought of asking your doctor whether something to help you sleep might suit you?",
+            "c": "How many hours do you actually sleep, and how long does it take you to fall asleep?",
         },
-        "c",
+        "a",
         {
-            "a": "A fact-finding question about the deficit; useful for an assessment, but it does not look "
-                 "for resources.",
-            "b": "Advice, and it moves away from the grief the client is talking about.",
-            "c": "It acknowledges that the nights are hard and asks what the client already draws on to get "
+            "a": "It acknowledges that the nights are hard and asks what the client already draws on to get "
                  "through them.",
+            "b": "Advice, and it moves away from the grief the client is talking about.",
+            "c": "A fact-finding question about the deficit; useful for an assessment, but it does not look for "
+                 "resources.",
         },
     ),
     ReframeItem(
@@ -400,14 +405,15 @@ ITEMS: tuple[ReframeItem, ...] = (
         "Since the fall I hardly go out. I can't do half the things I used to.",
         "What can't you do any more since the fall?",
         {
-            "a": "What matters most to you to keep doing, and what is helping you do it now?",
-            "b": "Are you afraid of falling again?",
-            "c": "At your age that's to be expected, isn't it?",
+            "a": "Are you afraid of falling again, and is that what keeps you at home most days?",
+            "b": "What matters most to you to keep doing, and what, or who, is helping you to do it now?",
+            "c": "At your age some slowing down is to be expected, isn't it? What could you do at home instead?",
         },
-        "a",
+        "b",
         {
-            "a": "It starts from the client's goals and from what still works: values and abilities to build on.",
-            "b": "A closed question about the fear; it can be asked later, but it does not look for resources.",
+            "a": "Closed, leading questions about the fear; the fear may need attention later, but this does not "
+                 "look for resources.",
+            "b": "It starts from the client's goals and from what still works: values and abilities to build on.",
             "c": "It dismisses the client's loss and assumes decline; it invites agreement, not reflection.",
         },
     ),
@@ -416,19 +422,22 @@ ITEMS: tuple[ReframeItem, ...] = (
         "Some days I think everyone would be better off without me.",
         "(Here the client may be at risk.)",
         {
-            "a": "What has kept you going so far?",
-            "b": "It sounds as if things feel very heavy. Are you having thoughts of ending your life? "
-                 "(and, after listening: What has kept you going on the hardest days?)",
-            "c": "Don't say that. Think of all the good things in your life.",
+            "a": "What has kept you going so far? (Then carry on with the session, and raise it at your next "
+                 "supervision.)",
+            "b": "Please don't think like that. You have so much to live for, and the people around you love you.",
+            "c": "It sounds as if things feel very heavy right now. Are you having thoughts of ending your life?",
         },
-        "b",
+        "c",
         {
-            "a": "A good resource question, but on its own it leaves the risk unasked: the client's safety "
-                 "comes first.",
-            "b": "Risk is asked about directly and calmly; asking does not put the idea in someone's head. "
-                 "Reasons for living then become a resource for the safety plan: problems and resources "
-                 "together.",
-            "c": "It silences the client and leaves the risk unexplored.",
+            "a": "A good resource question, but it leaves the risk unasked, and the next supervision may be weeks "
+                 "away: ask about suicide directly now, follow your agency's risk and safeguarding procedures, and "
+                 "consult your supervisor the same day (at once if the risk is immediate).",
+            "b": "It silences the client and leaves the risk unexplored; the client may not raise it again. Ask "
+                 "directly, then follow your agency's risk procedures and talk it through with your supervisor.",
+            "c": "Risk is asked about directly and calmly; asking does not put the idea in someone's head. Then "
+                 "follow your agency's risk and safeguarding procedures, consult your supervisor the same day, and "
+                 "re-check risk whenever the client gets worse. Reasons for living can go into a safety plan made "
+                 "with the client: problems and resources together.",
         },
         prompt="Here a focus on the problem is needed first. Which reply is best?",
     ),
