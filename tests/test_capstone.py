@@ -102,19 +102,53 @@ def test_the_case_improves_reliably_against_the_real_sample(case):
 def test_decision_points_name_evidence_and_explain_every_option():
     points = capstone.decision_points()
     assert [item.session for item in points] == sorted(item.session for item in points)
-    assert {item.key for item in points} >= {"sister_lazy", "worksheet_preference", "rupture", "not_on_track",
-                                              "strengths", "reactance"}
+    assert {item.key for item in points} >= {"sister_lazy", "worksheet_preference", "rupture", "risk_recheck",
+                                              "not_on_track", "strengths", "reactance"}
     known = set(evidence.keys())
     for item in points:
         assert item.best in item.options and set(item.explanations) == set(item.options)
-        assert item.evidence_keys and set(item.evidence_keys) <= known, item.key
+        assert set(item.evidence_keys) <= known, item.key
+        # Every decision rests on a finding, except the risk re-check, which rests on practice standards.
+        assert item.evidence_keys or item.key == "risk_recheck", item.key
+
+
+def test_decision_points_cannot_be_answered_by_length_or_letter():
+    points = capstone.decision_points()
+    longest = [item.key for item in points
+               if len(item.options[item.best]) > max(len(text) for letter, text in item.options.items()
+                                                      if letter != item.best)]
+    assert len(longest) <= len(points) // 4, f"the best option is the longest in {longest}"
+    letters = [item.best for item in points]
+    assert max(letters.count(letter) for letter in "abcd") <= 2, letters
+
+
+def test_deterioration_brings_a_risk_recheck_with_procedures_and_supervision(case):
+    intake = case.loc[case["session"] == 0, "note"].item()
+    assert "suicide" in intake
+    note = case.loc[case["session"] == 5, "note"].item()
+    assert "re-checked risk" in note and "suicidal thoughts" in note
+    assert "procedure" in note and "supervisor" in note
+    # Session 5 is the worst score of the case, above the band: the reason for the re-check.
+    assert case.loc[case["session"] == 5, "symptom_count"].item() == case["symptom_count"].max()
+    point = capstone.decision("risk_recheck")
+    assert point.session == 5
+    best = point.options[point.best].lower()
+    assert "directly" in best and "supervisor" in best and "procedure" in best
+    why = point.explanations[point.best].lower()
+    assert "safeguarding" in why and "supervision" in why
+
+
+def test_strength_based_methods_are_not_oversold():
+    why = capstone.decision("strengths").explanations[capstone.decision("strengths").best].lower()
+    assert "small" in why and "few trials" in why and "wide interval" in why
 
 
 def test_check_decision():
-    right = capstone.check_decision("rupture", " B ")
+    right = capstone.check_decision("rupture", " D ")
     assert right.correct and right.message.startswith("Correct.")
     wrong = capstone.check_decision("rupture", "a")
     assert not wrong.correct and "Pushing on" in wrong.message
+    assert capstone.check_decision("risk_recheck", "b").correct
     assert not capstone.check_decision("not_on_track", None).correct
     with pytest.raises(KeyError):
         capstone.check_decision("no_such_point", "a")

@@ -87,6 +87,8 @@ def test_matching_simulator_shows_the_simulated_means_and_exact_policies():
     np.testing.assert_allclose(np.asarray(demo.figure.data[2].y, dtype=float), [0.125, -0.125, 0.25])
     assert demo.figure.layout.title.text == figures.matching_title(0.5, 0.25)
     assert "matched to each client +0.25" in demo.description.value
+    assert "average of all clients" in demo.description.value and "no change" in demo.description.value
+    assert demo.figure.layout.yaxis.title.text == "Outcome vs the average client (SD)"
 
 
 def test_matching_simulator_starts_at_the_published_effect():

@@ -49,6 +49,8 @@ def test_dashboard_slider_updates_the_same_figure_text_and_note():
     assert "Session 6: Maya has 7 of 9 symptoms" in text and "above the band (not on track)" in text
     assert "above the band at sessions 5, 6" in text and "rupture marker at session 4" in text
     assert "nearly stopped coming" in dashboard.note.value
+    dashboard.slider.value = 5
+    assert "re-checked risk" in dashboard.note.value and "supervisor" in dashboard.note.value
 
 
 def test_describe_case_session_within_and_below_the_band():

@@ -45,6 +45,9 @@ def test_reliable_change_threshold_by_hand():
     assert reliable_change_threshold(10, 0.8) == pytest.approx(12.39613, abs=1e-5)
     assert reliable_change_threshold(2, 0.5, z=1.0) == pytest.approx(2.0)
     assert reliable_change_threshold(3, 0.0, z=1.0) == pytest.approx(3 * math.sqrt(2))
+    # The looser 90% criterion of exercise 7: 1.645 * 7.5 * sqrt(0.3) = 6.757528 (the 95% one gives 8.051522).
+    assert reliable_change_threshold(7.5, 0.85, z=1.645) == pytest.approx(6.757528, abs=1e-6)
+    assert reliable_change_threshold(7.5, 0.85) == pytest.approx(8.051522, abs=1e-6)
 
 
 @pytest.mark.parametrize(("sd", "rel"), [(0, 0.8), (-1, 0.8), (10, 1.0), (10, -0.1), (10, 80)])

@@ -50,6 +50,19 @@ def test_large_sample_recovers_the_matching_effect():
     assert difference == pytest.approx(0.79, abs=0.02)
 
 
+def test_outcomes_are_centred_on_the_average_client_not_on_no_change():
+    # The simulation's assumption (module 07, section 7.2): matched clients end d/2 above the average of all
+    # clients and mismatched ones d/2 below, so with half of each the overall mean is 0, whatever d is. A negative
+    # outcome is less benefit than the average client, not harm.
+    for d in (0.0, 0.79, 1.5):
+        clients = simulate_reactance_matching(d, 0.5, n_clients=200_000, seed=4)
+        matched = clients.loc[clients["matched"], "outcome"].mean()
+        mismatched = clients.loc[~clients["matched"], "outcome"].mean()
+        assert (matched + mismatched) / 2 == pytest.approx(0.0, abs=0.01)
+        assert matched == pytest.approx(d / 2, abs=0.01)
+    assert "not harm" in (simulate_reactance_matching.__doc__ or "")
+
+
 def test_matching_summary_by_hand():
     clients = pd.DataFrame(
         {

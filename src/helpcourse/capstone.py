@@ -3,8 +3,10 @@
 Maya is a **fictional composite client** written for the course; no real person is described. Her session notes
 and statements were written for the course. Her symptom scores and alliance ratings are **simulated**: a planned
 course of therapy (early engagement, an alliance rupture at session 4, a stretch above the expected-recovery band
-of real patients, repair, adapting and recovery) plus seeded session-to-session noise, so every run gives the same
-case (:data:`CASE_SEED`).
+of real patients with a risk re-check when she deteriorates, repair, adapting and recovery) plus seeded
+session-to-session noise, so every run gives the same case (:data:`CASE_SEED`). The helper's notes model what real
+practice requires when a client deteriorates: asking directly about suicidal thoughts again, following the
+agency's risk and safeguarding procedures and taking the case to supervision.
 
 * The symptom score is the number of nine depression symptoms present (0-9), the measure of the Schramm et al.
   (2017) sample (:func:`helpcourse.data.load_schramm_sessions`), so Maya can be set against the band of real
@@ -91,8 +93,12 @@ _SESSIONS: tuple[_Session, ...] = (
              "I didn't do the worksheet. Honestly, it feels like you're marking me too, just like everyone else.",
              6, 3.2),
     _Session(5, "not on track",
-             "She cancelled and rebooked. A short session; she said 'fine' a lot. Her score is above the band of "
-             "real patients at this session.",
+             "She cancelled, then rebooked for later in the week. A short session; she said 'fine' a lot. Her score "
+             "rose again, above the band of real patients, and she ticked thoughts of death. Because she had "
+             "deteriorated, I re-checked risk and asked her directly about suicidal thoughts: she sometimes wishes "
+             "she would not wake up, but has no thoughts of ending her life and no plan, and we agreed whom she "
+             "would contact if that changed. I recorded the check as the service's risk procedure requires and "
+             "discussed it with my supervisor the next day.",
              "It's fine. I'm probably just not the kind of person this works for.", 7, 3.3),
     _Session(6, "feedback and repair",
              "I showed Maya her scores beside the band and asked what she made of them. I named what happened at "
@@ -305,7 +311,11 @@ def change_from_first_to_last(scores: pd.Series, threshold: float) -> CaseChange
 
 @dataclass(frozen=True)
 class Decision:
-    """A decision point in the case: what happened, the options, the best one and why, with its evidence."""
+    """A decision point in the case: what happened, the options, the best one and why, with its evidence.
+
+    ``evidence_keys`` name the rows of the evidence table behind the best option; it is empty when the decision
+    rests on a practice standard rather than on a research finding (the risk re-check at session 5).
+    """
 
     key: str
     session: int
@@ -321,96 +331,130 @@ _DECISIONS: tuple[Decision, ...] = (
         "sister_lazy", 2,
         "Session 2. Maya says: \"My sister says I'm just lazy and should stop feeling sorry for myself. Maybe "
         "she's right.\" Which reply fits the evidence best?",
-        {"a": "\"You're not lazy, and you need to stop listening to her.\"",
-         "b": "\"Part of you wonders if she's right, and part of you knows how hard you've been trying.\"",
-         "c": "\"Why do you let her talk to you like that?\"",
-         "d": "\"Let's make a plan so you can prove her wrong this week.\""},
-        "b",
-        {"a": "Well meant, but it argues with her and tells her what to think: a confronting, directing reply.",
-         "b": "A complex (double-sided) reflection: it shows she was understood and invites her to say more, "
-              "without arguing. Confrontation has no trial showing it helps; empathy goes with better outcomes.",
-         "c": "A 'why' question sounds like blame and asks her to defend herself.",
-         "d": "Jumping to a plan before she feels understood is the righting reflex of module 2."},
+        {"a": "\"You're not lazy at all, and I think you need to stop listening to her about this.\"",
+         "b": "\"Why do you let your sister talk to you like that? What stops you from answering?\"",
+         "c": "\"Part of you wonders if she's right, and part of you knows how hard you've tried.\"",
+         "d": "\"Let's make a plan for this week so that you can show your sister she is wrong.\""},
+        "c",
+        {"a": "Well meant, but it argues with her and tells her what to think: a confronting, directing reply "
+              "that leaves her to defend her sister's view.",
+         "b": "A 'why' question sounds like blame and asks her to defend herself before she feels understood.",
+         "c": "A complex (double-sided) reflection: it shows she was understood and invites her to say more, "
+              "without arguing. No trial shows that confrontational counselling helps, and empathy goes with "
+              "better outcomes (a correlation across many studies).",
+         "d": "Jumping to a plan before she feels understood is the righting reflex of module 2, and it accepts "
+              "the sister's frame that she has something to prove."},
         ("confrontation_evidence_2007", "empathy_r_2018", "mi_vs_weak_g_2010"),
     ),
     Decision(
         "worksheet_preference", 3,
         "Session 3. Maya says she would rather talk things through than fill in worksheets. Your usual method "
         "uses written homework. What do you do?",
-        {"a": "Keep the worksheets: the method is evidence-based, so she will get used to them.",
-         "b": "Agree with her how you will work: keep the goals you set together and drop or change the written "
-              "homework.",
-         "c": "Tell her therapy only works if she does homework.",
-         "d": "Refer her to someone who does not use homework."},
-        "b",
-        {"a": "Accommodating clients' preferences goes with fewer dropouts and somewhat better outcomes.",
-         "b": "Collaboration and agreed goals go with better outcomes, and accommodating preferences goes with "
-              "fewer dropouts.",
+        {"a": "Agree with her how you will work: keep the shared goals and drop or change the homework.",
+         "b": "Keep the worksheets for now: the method is evidence-based and most clients get used to it.",
+         "c": "Explain that therapy only works when clients do homework, and ask her to give it a go.",
+         "d": "Refer her to a colleague who works without homework, since your method does not suit her."},
+        "a",
+        {"a": "Collaboration and agreed goals go with better outcomes, and accommodating clients' preferences goes "
+              "with fewer dropouts and somewhat better outcomes: averages across studies, not a promise for Maya.",
+         "b": "Accommodating preferences goes with fewer dropouts; an evidence-based method still has to be "
+              "delivered in a way the client will take part in.",
          "c": "This pressures her and overstates the evidence for any single technique.",
-         "d": "Referral is not needed: you can adapt how you work with her."},
+         "d": "Referral is not needed: you can adapt how you work with her, and a referral now may feel like "
+              "being sent away."},
         ("preferences_d_2018", "preferences_dropout_or_2018", "goal_consensus_r_2018", "collaboration_r_2018"),
     ),
     Decision(
         "rupture", 4,
         "Session 4. Maya says: \"I didn't do the worksheet. Honestly, it feels like you're marking me too, just "
         "like everyone else.\" Her alliance rating drops. What do you do?",
-        {"a": "Explain again why thought records work and ask her to do it for next week.",
-         "b": "Stop and talk about what is happening between you: invite her view, acknowledge your part in "
-              "pressing the worksheet, and change the plan with her.",
-         "c": "Move on to another topic so the session stays pleasant.",
-         "d": "Say nothing now and see whether the rating recovers by itself."},
-        "b",
-        {"a": "Pushing on deepens a confrontation rupture: she already told you how the homework feels.",
-         "b": "Attending to the strain is the first step of a repair, and repaired ruptures go with better outcomes "
-              "(a correlation from few studies, not proof).",
-         "c": "Avoiding the strain leaves the rupture unrepaired.",
-         "d": "A drop in the rating is a signal to act on, not to wait out."},
+        {"a": "Explain again why thought records help, and ask her to try one before next week.",
+         "b": "Move on to another topic, so that the rest of the session stays pleasant for her.",
+         "c": "Say nothing about it now and see whether her rating recovers by next session.",
+         "d": "Stop and ask what is happening between you, own your part, and change the plan."},
+        "d",
+        {"a": "Pushing on deepens a confrontation rupture: she has already told you how the homework feels.",
+         "b": "Avoiding the strain leaves the rupture unrepaired, and she may take it as not being heard.",
+         "c": "A drop in the rating is a signal to attend to now, not to wait out.",
+         "d": "Attending to the strain, inviting her view and acknowledging your part is the first step of a "
+              "repair; repaired ruptures go with better outcomes (a correlation from few studies, not proof)."},
         ("rupture_repair_r_2018", "alliance_r_2018"),
     ),
     Decision(
-        "not_on_track", 6,
-        "Session 6. Maya's symptom score has been above the band of real patients for two sessions. What do you do?",
-        {"a": "Carry on as planned: therapy takes time.",
-         "b": "Show her the scores, ask what she makes of them and what is not working, and adapt the plan with "
-              "her.",
-         "c": "Keep the scores to yourself so they do not discourage her.",
-         "d": "End therapy, since it is not working."},
+        "risk_recheck", 5,
+        "Session 5. Maya cancelled, then rebooked. Her score has risen again, above the band, and her checklist "
+        "now includes thoughts of death. At intake she said she had no thoughts of ending her life. What do you "
+        "do?",
+        {"a": "Go by her intake answer: asking about suicide again could put the idea into her head.",
+         "b": "Ask her directly about suicidal thoughts, follow the risk procedure, tell your supervisor.",
+         "c": "Leave risk for the review planned at session 8, so the short session is not all checklists.",
+         "d": "Refer her to her GP for a risk assessment and pause your sessions until the GP has seen her."},
         "b",
-        {"a": "Carrying on ignores the signal: feedback can help only if the helper acts on it.",
-         "b": "Discussing the scores with her and adapting the plan is how feedback is meant to work; its average "
-              "benefit is small, for clients not on track too.",
-         "c": "Feedback works by being used; hidden scores change nothing.",
-         "d": "Two sessions above the band call for a change of course, not an ending."},
+        {"a": "A risk question at intake does not cover the rest of therapy: she has deteriorated and now ticks "
+              "thoughts of death. Asking directly about suicide does not put the idea into someone's head; not "
+              "asking leaves the risk unknown.",
+         "b": "A client who deteriorates, above all with thoughts of death on her checklist, needs a risk "
+              "re-check now: ask directly about suicidal thoughts, follow the agency's risk and safeguarding "
+              "procedures, and take it to supervision. (Maya is fictional; real cases follow your agency's "
+              "procedures.)",
+         "c": "Waiting three sessions leaves a possible risk unchecked at the moment she is worst; the re-check "
+              "belongs in this session.",
+         "d": "Your agency's procedure may involve her GP, but you ask about risk yourself, now, and pausing "
+              "contact leaves her without support when she is worst; consult your supervisor."},
+        (),  # a practice standard (agency procedures, supervision), not a finding of the evidence table
+    ),
+    Decision(
+        "not_on_track", 6,
+        "Session 6. Maya's symptom score has been above the band of real patients for two sessions, and you "
+        "re-checked risk last time. What do you do now?",
+        {"a": "Show her the scores, ask what she makes of them and what is not working, and adapt the plan.",
+         "b": "Carry on as planned for a few more weeks: depression often takes a while to lift.",
+         "c": "Keep the scores to yourself, so that they do not discourage her at a hard time.",
+         "d": "Suggest ending, since two sessions above the band show that the therapy has failed."},
+        "a",
+        {"a": "Discussing the scores with her and adapting the plan is how feedback is meant to work; its average "
+              "benefit is small, for clients not on track too, and it helps only through what you do with it.",
+         "b": "Carrying on ignores the signal: feedback can help only if the helper acts on it.",
+         "c": "Feedback works by being used; hidden scores change nothing, and she has a right to see them.",
+         "d": "Two sessions above the band call for a conversation and a change of course, not an ending: the "
+              "band is a prompt to look, not a verdict."},
         ("feedback_d_2021", "feedback_not_on_track_d_2021"),
+    ),
+    Decision(
+        "reactance", 7,
+        "Session 7. Maya bristles whenever she is told what to do. How do you adapt?",
+        {"a": "Be more directive, so that she has clear instructions and knows exactly what to do.",
+         "b": "Explain that pushing back against advice is part of the problem you are working on.",
+         "c": "Keep your style the same as with every client, since being consistent builds trust.",
+         "d": "Be less directive: offer options, follow her lead and let her choose the next step."},
+        "d",
+        {"a": "For clients high in reactance, less directive help went with better outcomes than more directive "
+              "help in the studies of this meta-analysis.",
+         "b": "Labelling her pushing back as the problem is a confrontation and invites more of it.",
+         "c": "Consistency in warmth and reliability matters, but keeping one style for everyone ignores what "
+              "the matching studies found.",
+         "d": "Matching directiveness to reactance (less directive for high reactance) goes with better outcomes "
+              "on average; it cannot tell you how Maya in particular will respond, so watch how she does."},
+        ("reactance_matching_d_2018",),
     ),
     Decision(
         "strengths", 8,
         "Session 8. Maya mentions she ran the school's volunteer reading scheme for six years. What do you do "
         "with that?",
-        {"a": "Note it and return to her symptoms, the real work.",
-         "b": "Explore it: what she did well, what it says about her, and how those skills could help now.",
-         "c": "Point out that she is not doing any of that now.",
-         "d": "Tell her she will be fine because she is so capable."},
-        "b",
-        {"a": "Problems alone are not the whole picture: building on a client's resources is part of good practice.",
-         "b": "Building on strengths and raising realistic hope go with better outcomes.",
-         "c": "This turns a strength into another failure.",
-         "d": "Reassurance without exploring is not the same as building on her strengths."},
+        {"a": "Note it in passing and go back to her symptoms, because that is where the work is.",
+         "b": "Tell her she will be fine, because someone so capable can surely get over this.",
+         "c": "Explore it: what she did well, what it says about her, and what might help now.",
+         "d": "Point out that she is not using any of those skills now, to motivate a change."},
+        "c",
+        {"a": "Problems alone are not the whole picture: building on a client's resources alongside the work on "
+              "her problems is part of good practice.",
+         "b": "Reassurance without exploring is not the same as building on her strengths, and it can sound "
+              "like a brush-off.",
+         "c": "Exploring strengths is a reasonable part of good practice, but the evidence is modest: "
+              "strength-based methods showed only a small advantage over other therapies, from few trials with "
+              "a wide interval, and hopeful expectations go with better outcomes only as a correlation.",
+         "d": "This turns a strength into another failure."},
         ("strength_based_g_2023", "expectations_r_2018"),
-    ),
-    Decision(
-        "reactance", 7,
-        "Session 7. Maya bristles whenever she is told what to do. How do you adapt?",
-        {"a": "Be more directive, so she has clear instructions.",
-         "b": "Be less directive: offer options, follow her lead and let her choose the next step.",
-         "c": "Explain that resisting advice is part of her problem.",
-         "d": "Change nothing: adapting to a client is inconsistent."},
-        "b",
-        {"a": "Clients high in reactance do worse with directive approaches.",
-         "b": "Matching directiveness to reactance (less directive for high reactance) goes with better outcomes.",
-         "c": "Labelling her resistance is a confrontation and invites more of it.",
-         "d": "Adapting to the client is part of doing therapy well."},
-        ("reactance_matching_d_2018",),
     ),
 )
 

@@ -2,7 +2,8 @@
 
 * :func:`simulate_reactance_matching` - clients with low or high reactance, each seen by a directive or a
   non-directive helper; matched pairs (directive for low, non-directive for high reactance) do better by a chosen
-  standardised difference. :func:`matching_summary` gives the mean outcome per combination and
+  standardised difference, around the average of all clients (how the difference splits around that average is an
+  assumption of the simulation, not a finding). :func:`matching_summary` gives the mean outcome per combination and
   :func:`expected_policy_outcomes` the exact average outcome of three policies (always directive, always
   non-directive, matched to the client).
 * :func:`simulate_monitoring_alarm` - clients filling in a symptom questionnaire every session, some of them truly
@@ -103,6 +104,11 @@ def simulate_reactance_matching(
     matched clients do better than mismatched ones by ``matching_d`` standard deviations on average, and nothing
     else differs between the groups. Helpers' styles are assigned at random (half directive).
 
+    Outcomes are relative to the average of all clients: 0 is that average, not "no change", and a negative
+    outcome means less benefit than the average client, not harm. The even split of the effect around the average
+    is an assumption of the simulation: the meta-analysis it illustrates (Beutler, Edwards, & Someah, 2018)
+    reports only the difference between matched and mismatched clients, not that a mismatched style harms.
+
     Parameters
     ----------
     matching_d : float
@@ -118,7 +124,8 @@ def simulate_reactance_matching(
     -------
     pandas.DataFrame
         One row per client: ``reactance`` ("low"/"high"), ``helper`` ("directive"/"non-directive"),
-        ``matched`` (bool) and ``outcome`` (standard deviations; higher is better).
+        ``matched`` (bool) and ``outcome`` (standard deviations around the
+        average of all clients; higher is better).
     """
     d = _number(matching_d, "matching_d")
     if not 0 <= d <= 3:
@@ -181,7 +188,8 @@ def expected_policy_outcomes(matching_d: float, share_high_reactance: float) -> 
     -------
     dict
         ``always_directive``: ``d / 2 * (1 - 2 * share)``; ``always_non_directive``: ``d / 2 * (2 * share - 1)``;
-        ``matched``: ``d / 2`` (every client matched), in standard deviations of the outcome.
+        ``matched``: ``d / 2`` (every client matched), in standard deviations of the outcome around the average
+        of all clients (0 is that average, not "no change").
     """
     d = _number(matching_d, "matching_d")
     share = _proportion(share_high_reactance, "share_high_reactance")

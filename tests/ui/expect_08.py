@@ -89,6 +89,10 @@ def check_case_dashboard(nbpage: NotebookPage, cell: CellInfo) -> None:
     _assert_dashboard_shows(nbpage, cell, session)
     while session < 6:
         session = int(_press(nbpage, slider, "ArrowRight"))
+        if session == 5:
+            note = poll(lambda: box.locator(".helpcourse-case-note").text_content() or "",
+                        lambda text: "Session 5" in text)
+            assert "re-checked risk" in note and "supervisor" in note, "session 5's note shows the risk re-check"
     above, ruptures = _assert_dashboard_shows(nbpage, cell, session)
     assert above == [5, 6] and ruptures == [4], "by session 6 the case has gone off track after a rupture"
     session = int(_press(nbpage, slider, "End"))

@@ -15,7 +15,7 @@ from helpcourse.demos.practice import ReplyPractice
 __all__ = ["CASE_TRANSCRIPT_ID", "CaseDashboard", "CaseReplyPractice", "case_dashboard", "case_reply_practice"]
 
 #: Transcript number given to the case's statements in the reply practice: not an AnnoMI transcript, so every
-#: example reflection comes from a real session.
+#: example reflection comes from one of AnnoMI's demonstration sessions, never from the case itself.
 CASE_TRANSCRIPT_ID = 10_000
 
 
@@ -94,7 +94,8 @@ class CaseReplyPractice(ReplyPractice):
     """Module 03's reply practice with the capstone client's statements, session by session.
 
     The statements are what the client said in each session of the case, in order; after a reply is submitted,
-    the widget shows the helper's note of that session instead of a real therapist's next turn. Everything else
+    the widget shows the helper's note of that session instead of the next turn of an AnnoMI demonstration
+    session (role-played by professionals). Everything else
     (the coder's code, confidence, explanation, example reflection and the session summary against the MITI
     thresholds) is :class:`helpcourse.demos.practice.ReplyPractice`.
     """

@@ -300,7 +300,7 @@ def matching_figure(summary: pd.DataFrame, policies: dict[str, float], matching_
     )
     for col in (1, 2):
         fig.update_yaxes(range=[-1.3, 1.3], zeroline=True, zerolinecolor=PALETTE["grey"], row=1, col=col)
-    fig.update_yaxes(title_text="Outcome (standard deviations)", row=1, col=1)
+    fig.update_yaxes(title_text="Outcome vs the average client (SD)", row=1, col=1)
     fig.update_layout(barmode="group")
     return base_layout(fig, matching_title(matching_d, share_high), height=440)
 
@@ -313,7 +313,8 @@ def describe_matching(summary: pd.DataFrame, policies: dict[str, float]) -> str:
         fit = "matched" if row.matched else "mismatched"
         parts.append(f"{row.reactance} reactance with a {row.helper} helper ({fit}, {row.n} clients): {mean}")
     policy = ", ".join(f"{label.lower()} {policies[key]:+.2f}" for key, label in POLICY_LABELS.items())
-    return "Mean outcome in standard deviations: " + "; ".join(parts) + f". Expected outcome of each policy: {policy}."
+    return ("Mean outcome in standard deviations above or below the average of all clients (0 is that average, not "
+            "'no change'): " + "; ".join(parts) + f". Expected outcome of each policy: {policy}.")
 
 
 # --------------------------------------------------------------------------------------------------
