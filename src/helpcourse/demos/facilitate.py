@@ -1,4 +1,4 @@
-"""Demos of module 02, Facilitate, don't direct: helper and client talk in real AnnoMI sessions."""
+"""Demos of module 02, Facilitate, don't direct: helper and client talk in AnnoMI's demonstration role-plays."""
 
 from __future__ import annotations
 
