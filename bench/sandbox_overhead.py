@@ -30,10 +30,10 @@ NOTEBOOK = "ps01_reading_research"
 RUNS = 3
 BUDGET = 1.3
 ANSWERS = {  # complete and correct; the other submissions leave some or all of it out
-    "variance_share": "effects.variance_explained(0.278)",
-    "alliance_d": "effects.r_to_d(0.278)",
-    "stronger_recovery": "effects.proportion_above_median_by_half(0.278)[0]",
-    "group_quit_rate": 'totals.loc["grp_counseling", "xi"] / totals.loc["grp_counseling", "ni"]',
+    "variance_share": "effects.variance_explained(0.256)",
+    "alliance_d": "effects.r_to_d(0.256)",
+    "stronger_share": "effects.proportion_above_median_by_half(0.256)[0]",
+    "trial_odds_ratio": "effects.odds_ratio(32, 127, 7, 66)",
     "q5_choice": '"b"',
 }
 SUBMISSIONS = {"full": ANSWERS, "half": dict(list(ANSWERS.items())[:3]), "none": {}, "again": ANSWERS}

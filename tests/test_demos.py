@@ -64,6 +64,18 @@ def test_forest_plots_the_evidence_table_and_converts_to_d():
     assert "d scale" in forest.description.value
 
 
+def test_bars_are_labelled_as_shares_above_the_median_not_recovery():
+    fig = figures.alliance_outcome_figure([0, 1, 2, 3], [0, 1, 1, 2], 0.5, 0.6, 0.4)
+    labels = [a.text for a in fig.layout.annotations] + [fig.layout.yaxis2.title.text]
+    assert "Share above the median outcome" in labels and "above the median outcome" in labels
+    assert not any("recover" in label.lower() for label in labels)
+
+
+def test_forest_title_says_what_the_rows_are():
+    title = demos.relationship_forest().figure.layout.title.text
+    assert "2018" in title and "task force" in title and "client views" in title
+
+
 def test_forest_sort_by_size_orders_rows():
     forest = demos.relationship_forest()
     forest.sort.value = "size"
@@ -87,6 +99,8 @@ def test_palette_is_okabe_ito():
 def test_text_alternatives_state_the_numbers():
     text = figures.describe_alliance_outcome(0.28, 200, 0.59, 0.41)
     assert "r = .28" in text and "59%" in text and "41%" in text and "18 more clients in every 100" in text
+    assert "59% ended above the median outcome" in text and "not a recovery rate" in text
+    assert "recovered" not in text
     assert figures.format_r(-0.05) == "-.05" and figures.format_r(0.278) == ".28"
 
 

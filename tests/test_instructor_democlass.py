@@ -20,7 +20,7 @@ def test_questions_pair_each_answer_line_with_its_test():
     found = {q.name: (q.grade_id, q.points) for q in questions_of(SOURCE)}
     assert found == {
         "variance_share": ("q1_variance_share", 2.0), "alliance_d": ("q2_alliance_d", 2.0),
-        "stronger_recovery": ("q3_stronger_recovery", 2.0), "group_quit_rate": ("q4_group_quit_rate", 2.0),
+        "stronger_share": ("q3_stronger_share", 2.0), "trial_odds_ratio": ("q4_trial_odds_ratio", 2.0),
         "q5_choice": ("q5_correlation_meaning", 1.0),
     }
     assert set(ANSWER_BANK[NAME]) == set(found), "every question has realistic answers"
@@ -105,8 +105,8 @@ def test_class_report_and_tables_are_written(demo):
     assert not re.findall(r"<script[^>]*src=", text), "the report works offline"
     with open(demo.report_csvs[0], newline="") as handle:
         questions = {row["question"]: row for row in csv.DictReader(handle)}
-    assert set(questions) == {"q1_variance_share", "q2_alliance_d", "q3_stronger_recovery",
-                              "q4_group_quit_rate", "q5_correlation_meaning", "q6_explain_to_colleague"}
+    assert set(questions) == {"q1_variance_share", "q2_alliance_d", "q3_stronger_share",
+                              "q4_trial_odds_ratio", "q5_correlation_meaning", "q6_explain_to_colleague"}
     graded = [s for s in demo.students if not s.broken]
     share_right = sum(s.right["variance_share"] for s in graded) / len(graded)
     assert float(questions["q1_variance_share"]["difficulty"]) == pytest.approx(share_right)

@@ -25,23 +25,23 @@ AUTO_POINTS = 9.0
 HANGS = "student-hangs"
 
 CORRECT = {
-    "variance_share": "effects.variance_explained(0.278)",
-    "alliance_d": "effects.r_to_d(0.278)",
-    "stronger_recovery": "effects.proportion_above_median_by_half(0.278)[0]",
-    "group_quit_rate": 'totals.loc["grp_counseling", "xi"] / totals.loc["grp_counseling", "ni"]',
+    "variance_share": "effects.variance_explained(0.256)",
+    "alliance_d": "effects.r_to_d(0.256)",
+    "stronger_share": "effects.proportion_above_median_by_half(0.256)[0]",
+    "trial_odds_ratio": "effects.odds_ratio(32, 127, 7, 66)",
     "q5_choice": '"b"',
 }
 #: Well-formed but wrong answers: a grade above zero for them means an attack on the tests worked.
 WRONG = {
     "variance_share": "0.5",
     "alliance_d": "1.0",
-    "stronger_recovery": "0.5",
-    "group_quit_rate": "0.5",
+    "stronger_share": "0.5",
+    "trial_odds_ratio": "0.5",
     "q5_choice": '"a"',
 }
 WRITTEN_ANSWER = (
     "r = .28 means about 8% of the variance, but in a caseload about 59% of the stronger-alliance half end up "
-    "better than average against 41% of the others. A correlation cannot show that the alliance causes the change."
+    "above the median outcome against 41% of the others. A correlation cannot show that the alliance causes the change."
 )
 
 
@@ -218,7 +218,7 @@ def edited_test(release, ctx):
 
 
 def duplicated_grade_cell(release, ctx):
-    nb = answered(release, {**CORRECT, "stronger_recovery": WRONG["stronger_recovery"]})
+    nb = answered(release, {**CORRECT, "stronger_share": WRONG["stronger_share"]})
     at = index_of(nb, "q3_tests")
     copy_cell = copy.deepcopy(nb.cells[at])
     copy_cell.id = "q3_tests_again"
@@ -255,7 +255,7 @@ def untouched(release, ctx):
 
 
 def syntax_error(release, ctx):
-    return answered(release, {**CORRECT, "alliance_d": "effects.r_to_d(0.278"})
+    return answered(release, {**CORRECT, "alliance_d": "effects.r_to_d(0.256"})
 
 
 def infinite_loop(release, ctx):
@@ -333,7 +333,8 @@ class Liar:
     def __float__(self):
         import sys
         caller = sys._getframe(1).f_code
-        return 0.278 ** 2 if "isclose" in caller.co_names else 0.5
+        graded = {"isclose", "is_close_to", "assert_close_to"} & set(caller.co_names)
+        return 0.256 ** 2 if graded else 0.5
     def __eq__(self, other): return True
 '''
     nb = with_cell(answered(release, {**WRONG, "variance_share": "Liar()", "q5_choice": 'Anything("a")'}),
@@ -342,14 +343,16 @@ class Liar:
 
 
 def patched_math(release, ctx):
-    source = "import math\nmath.isclose = lambda *args, **kwargs: True"
+    source = ("import math\nmath.isclose = lambda *args, **kwargs: True\nfrom helpcourse import checks\n"
+              "checks.is_close_to = lambda *args, **kwargs: True\n"
+              "checks.assert_close_to = lambda *args, **kwargs: None")
     return with_cell(answered(release, WRONG), "setup", source)
 
 
 def patched_builtins(release, ctx):
     source = (
         "import builtins, sys\n"
-        "builtins.float = lambda *args: {0.5: 0.278 ** 2, 1.0: 0.5792}.get(args[0], 0.6) if args else 0.0\n"
+        "builtins.float = lambda *args: {0.5: 0.256 ** 2, 1.0: 0.5296}.get(args[0], 0.6) if args else 0.0\n"
         "builtins.str = lambda *args: 'b'\n"
         "builtins.AssertionError = type('AssertionError', (Exception,), {})\n"
         "get_ipython().set_custom_exc((Exception,), lambda *args, **kwargs: None)\n"

@@ -50,7 +50,8 @@ def _scatter(plot: dict) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _assert_correlation_explorer_shows(nbpage: NotebookPage, cell: CellInfo, r: float, n: int) -> None:
-    """The scatter holds the seeded clients for (r, n), its sample r is r, the bars are their recovery rates."""
+    """The scatter holds the seeded clients for (r, n), its sample r is r, the bars are their shares above the
+    median outcome."""
     seed = inspect.signature(demos.correlation_explorer).parameters["seed"].default
     clients = simulate.simulate_alliance_outcome(r, n, seed=seed)
     stronger, weaker = simulate.recovery_rates_by_alliance(clients)
@@ -65,7 +66,8 @@ def _assert_correlation_explorer_shows(nbpage: NotebookPage, cell: CellInfo, r: 
     assert plot["data"][3]["y"][0] == pytest.approx(weaker, abs=1e-9)
     text = poll(lambda: _live_text(nbpage, cell), lambda t: f"r = {figures.format_r(r)}" in t)
     assert f"{n} simulated clients" in text and f"r = {figures.format_r(r)}" in text
-    assert f"{figures.format_percent(stronger)} recovered" in text and figures.format_percent(weaker) in text
+    assert f"{figures.format_percent(stronger)} ended above the median outcome" in text
+    assert figures.format_percent(weaker) in text
 
 
 def _press(nbpage: NotebookPage, slider, key: str) -> float:

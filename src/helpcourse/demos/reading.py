@@ -25,11 +25,13 @@ __all__ = [
 
 
 class CorrelationExplorer(widgets.VBox):
-    """What does a correlation of r look like? Simulated clients, and the recovery rates of two alliance halves.
+    """What does a correlation of r look like? Simulated clients, and how many of each alliance half end above
+    the median outcome.
 
     Controls: a slider for the correlation ``r`` and one for the number of clients. The scatter shows each
-    simulated client; the bars show the share recovered among clients with a stronger and with a weaker
-    alliance. With ``exact=True`` simulation the sample correlation equals the slider's value.
+    simulated client; the bars show the share above the median outcome among clients with a stronger and with a
+    weaker alliance (a translation of r, not a clinical recovery criterion). With ``exact=True`` simulation the
+    sample correlation equals the slider's value.
     """
 
     def __init__(self, r: float = 0.28, n_clients: int = 200, seed: int = 2018) -> None:
@@ -74,7 +76,11 @@ class CorrelationExplorer(widgets.VBox):
 
 
 class RelationshipForest(widgets.VBox):
-    """A forest plot of the relationship elements' links with outcome, on the r or the d scale, sortable."""
+    """A forest plot of the 2018 meta-analyses of the third APA task force, on the r or the d scale, sortable.
+
+    Ten rows are relationship elements; two (the client's outcome expectations and the treatment's credibility)
+    are client-side ratings from the same 2018 series. Rows and values come from :data:`findings.RELATIONSHIP_ELEMENTS`.
+    """
 
     SORTS = {"Order of the task force": "task force", "Largest first": "size"}
 
@@ -105,7 +111,7 @@ class RelationshipForest(widgets.VBox):
         return "Correlation with outcome (r)" if self.scale.value == "r" else "Standardised difference (d)"
 
     def _title(self) -> str:
-        return "The relationship and outcome: meta-analyses of the third APA task force (2018)"
+        return "Relationship elements and client views: 2018 meta-analyses for the third APA task force"
 
     def _update(self, change: dict | None = None) -> None:
         # Only what changed is sent: sorting changes the row order (the y axis' categories) alone; the scale

@@ -20,7 +20,7 @@ def alliance_outcome_figure(
     stronger_rate: float,
     weaker_rate: float,
 ) -> go.Figure:
-    """Scatter of simulated clients beside the recovery rates of the stronger and weaker alliance halves.
+    """Scatter of simulated clients beside the share of each alliance half that ends above the median outcome.
 
     Parameters
     ----------
@@ -29,12 +29,13 @@ def alliance_outcome_figure(
     r
         The correlation shown in the title.
     stronger_rate, weaker_rate
-        Share of clients with an outcome above average ("recovered") in the top and bottom alliance halves.
+        Share of clients with an outcome above the median in the top and bottom alliance halves (a translation of
+        r into clients, not a clinical recovery criterion).
 
     Returns
     -------
     plotly.graph_objects.Figure
-        Trace 0 and 1: the two halves of the scatter; trace 2 and 3: one bar each for the two recovery rates.
+        Trace 0 and 1: the two halves of the scatter; trace 2 and 3: one bar each for the two shares.
     """
     frame = pd.DataFrame({"alliance": alliance, "outcome": outcome})
     cut = frame["alliance"].median()
@@ -44,7 +45,7 @@ def alliance_outcome_figure(
         rows=1,
         cols=2,
         column_widths=[0.62, 0.38],
-        subplot_titles=("Each dot is one client", "Share of clients who recovered"),
+        subplot_titles=("Each dot is one client", "Share above the median outcome"),
         horizontal_spacing=0.12,
     )
     for part, style in ((top, STRONGER), (bottom, WEAKER)):
@@ -80,14 +81,14 @@ def alliance_outcome_figure(
         line_color=PALETTE["grey"],
         line_width=1.5,
         opacity=1,
-        annotation_text="recovered above this line",
+        annotation_text="above the median outcome",
         annotation_position="top left",
         row=1,
         col=1,
     )
     fig.update_xaxes(title_text="Alliance (standardised)", range=[-3.5, 3.5], row=1, col=1)
     fig.update_yaxes(title_text="Outcome (standardised; higher = better)", range=[-3.5, 3.5], row=1, col=1)
-    fig.update_yaxes(title_text="Recovered", range=[0, 1], tickformat=".0%", row=1, col=2)
+    fig.update_yaxes(title_text="Above the median outcome", range=[0, 1], tickformat=".0%", row=1, col=2)
     return base_layout(fig, f"Alliance and outcome when r = {format_r(r)} ({len(frame)} simulated clients)")
 
 
@@ -96,10 +97,10 @@ def describe_alliance_outcome(r: float, n_clients: int, stronger_rate: float, we
     gap = stronger_rate - weaker_rate
     return (
         f"Scatter plot of {n_clients} simulated clients with a correlation of r = {format_r(r)} between alliance "
-        f"and outcome, and a bar chart of recovery. Of the clients in the stronger-alliance half, "
-        f"{format_percent(stronger_rate)} recovered (outcome above average), against "
-        f"{format_percent(weaker_rate)} in the weaker half: {100 * gap:.0f} more clients in every 100. "
-        f"The correlation explains {100 * r * r:.1f}% of the outcome variance."
+        f"and outcome, and a bar chart of the share above the median outcome. Of the clients in the "
+        f"stronger-alliance half, {format_percent(stronger_rate)} ended above the median outcome, against "
+        f"{format_percent(weaker_rate)} in the weaker half: {100 * gap:.0f} more clients in every 100 (a "
+        f"translation of r, not a recovery rate). r squared: {100 * r * r:.1f}% of the outcome variance."
     )
 
 

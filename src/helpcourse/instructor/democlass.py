@@ -57,21 +57,21 @@ TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S.%f %Z"
 ANSWER_BANK: dict[str, dict[str, dict[str, list[str]]]] = {
     "ps01_reading_research": {
         "variance_share": {
-            "right": ["effects.variance_explained(0.278)", "0.278 ** 2", "0.0773"],
-            "wrong": ["0.278", "7.73", "effects.variance_explained(0.23)", "effects.variance_explained(0.28)"],
+            "right": ["effects.variance_explained(0.256)", "0.256 ** 2", "0.066"],
+            "wrong": ["0.256", "6.55", "effects.variance_explained(0.278)", "effects.variance_explained(0.23)"],
         },
         "alliance_d": {
-            "right": ["effects.r_to_d(0.278)", "0.579"],
-            "wrong": ["effects.r_to_d(0.28)", "0.278", "effects.r_to_d(r)"],
+            "right": ["effects.r_to_d(0.256)", "0.53"],
+            "wrong": ["effects.r_to_d(0.278)", "effects.r_to_d(0.28)", "0.256"],
         },
-        "stronger_recovery": {
-            "right": ["effects.proportion_above_median_by_half(0.278)[0]", "0.59"],
-            "wrong": ["effects.proportion_above_median_by_half(0.278)[1]", "59", "0.667"],
+        "stronger_share": {
+            "right": ["effects.proportion_above_median_by_half(0.256)[0]", "0.58"],
+            "wrong": ["effects.proportion_above_median_by_half(0.256)[1]", "58", "0.667"],
         },
-        "group_quit_rate": {
-            "right": ['totals.loc["grp_counseling", "xi"] / totals.loc["grp_counseling", "ni"]'],
-            "wrong": ['totals.loc["no_contact", "xi"] / totals.loc["no_contact", "ni"]',
-                      'totals.loc["grp_counseling", "xi"]', 'totals.loc["group", "xi"] / totals.loc["group", "ni"]'],
+        "trial_odds_ratio": {
+            "right": ["effects.odds_ratio(32, 127, 7, 66)", "2.84"],
+            "wrong": ["effects.odds_ratio(7, 66, 32, 127)", "(32 / 127) / (7 / 66)",
+                      "effects.odds_ratio(363, 714, 75, 731)"],
         },
         "q5_choice": {"right": ['"b"', '"B"'], "wrong": ['"a"', '"c"', '"d"']},
     },
@@ -80,9 +80,9 @@ ANSWER_BANK: dict[str, dict[str, dict[str, list[str]]]] = {
 #: Written answers by the points a grader gives them (the rubric's full, partial and weak answers).
 WRITTEN = {
     3: "You're right that r squared is only about 8%, but across a caseload that is a lot of people: in a "
-       "stronger-alliance half about 59% end up better than average, against 41% in the weaker half. It is a "
+       "stronger-alliance half about 59% end above the median outcome, against 41% in the weaker half. It is a "
        "correlation, so it cannot show that the alliance causes the change. Could we look at both together?",
-    2: "8% sounds small but about 59% versus 41% of clients do better than average, so it matters for many "
+    2: "8% sounds small but about 59% versus 41% of clients end above the median outcome, so it matters for many "
        "clients. Technique matters too.",
     1: "I think the relationship matters more than 8%, clients notice it.",
     0: "Technique is what counts.",
