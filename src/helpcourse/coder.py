@@ -25,7 +25,8 @@ Caching and privacy
 :func:`load_coder` trains the coder at first use from the cached AnnoMI file and keeps it (a joblib file) in
 the course cache (``helpcourse.data.cache_dir() / "coder"``), named after the data file's sha256, the
 settings, this module's code and the scikit-learn version. A cache file that cannot be read, or holds something
-else, is rebuilt. Coding a reply runs entirely on the student's machine: no text is sent anywhere.
+else, is rebuilt. Coding a reply runs in the notebook's kernel (the student's machine, or the course server on a
+JupyterHub): no text is sent anywhere else. The feedback printed in a graded notebook is saved with it.
 
 Evaluation
 ----------

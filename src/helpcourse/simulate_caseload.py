@@ -1,9 +1,10 @@
-"""Seeded simulations of a caseload: how many clients recover with more and with less empathic helpers.
+"""Seeded simulations of a caseload: how many clients end above the median with more and less empathic helpers.
 
 A relationship element such as empathy correlates r with outcome. Split the clients at the median of the
-element (the clients of the more and of the less empathic helpers) and call a client *recovered* when the
-outcome is better than the average client's. For a bivariate normal element and outcome, a client in the upper
-half then recovers with probability 1/2 + arcsin(r)/pi and a client in the lower half with 1/2 - arcsin(r)/pi
+element (the clients of the more and of the less empathic helpers) and call a client *"recovered"* when the
+outcome is above the median outcome: a translation of r into clients, not a clinical recovery criterion. For a
+bivariate normal element and outcome, a client in the upper half then ends above the median with probability
+1/2 + arcsin(r)/pi and a client in the lower half with 1/2 - arcsin(r)/pi
 (:func:`helpcourse.effects.proportion_above_median_by_half`, as in module 01).
 
 :func:`simulate_caseload_recoveries` draws many caseloads of the same size from that world, so that a student

@@ -1,16 +1,19 @@
-"""Helping skills: a practice in naming what a helper's reply does, and reflections in real sessions.
+"""Helping skills: a practice in naming what a helper's reply does, and reflections in demonstration sessions.
 
 Two parts:
 
 * **Practice** (module 03). A bank of short client statements, each with one helper reply, written for the
-  course. The student names the skill the reply uses: an open question, a restatement or a reflection of
-  feeling (exploration-stage skills in Hill's helping model), advice (Hill's *direct guidance*, an action-stage
-  skill) or a confrontation (Hill's *challenge*, an insight-stage skill). :class:`PracticeSession` holds the
-  logic (order, instant feedback, a running score counted on first tries) and :class:`SkillsPractice` is the
-  widget around it; the practice is never graded.
-* **Reflections in AnnoMI** (real data). How many of a helper's reflections are *simple* (staying close to what
-  the client said) or *complex* (adding meaning or feeling), per transcript, against the MITI 4 benchmarks
-  for the share of complex reflections.
+  course. The student names the skill the reply uses: an open question, a restatement, a reflection of
+  feeling, advice (Hill's *direct guidance*) or a confrontation (Hill's *challenge*). The answer is always the
+  skill, never the stage of Hill's model it is taught in: the course treats the stage of a skill as a teaching
+  convention (evidence key ``hill_skill_categories``, not fully verified). The surface of a reply (a question
+  mark, "you feel", "so", "it sounds like", "but") does not give its skill away: each such cue appears in
+  replies of more than one skill. :class:`PracticeSession` holds the logic (order, instant feedback, a running
+  score counted on first tries) and :class:`SkillsPractice` is the widget around it; the practice is never
+  graded.
+* **Reflections in AnnoMI** (real data from demonstration role-plays). How many of a helper's reflections are
+  *simple* (staying close to what the client said) or *complex* (adding meaning or feeling), per transcript,
+  against the MITI 4 benchmarks for the share of complex reflections.
 
 References
 ----------
@@ -75,7 +78,8 @@ SKILLS: dict[str, Skill] = {
         Skill(
             "open_question",
             "Open question",
-            "asks the client to say more, in their own words; it cannot be answered with yes, no or a single fact",
+            "asks or invites the client to say more, in their own words (\"How...?\", \"Tell me about...\"); it "
+            "cannot be answered with yes, no or a single fact",
         ),
         Skill(
             "restatement",
@@ -90,13 +94,13 @@ SKILLS: dict[str, Skill] = {
         Skill(
             "advice",
             "Advice",
-            "tells the client what to do (Hill calls this direct guidance, a skill of the action stage)",
+            "tells the client what to do, or suggests it, however softly it is put (Hill's term: direct guidance)",
         ),
         Skill(
             "confrontation",
             "Confrontation",
             "points out a contradiction, or pushes the client to face something the helper thinks they avoid "
-            "(Hill calls this a challenge, a skill of the insight stage)",
+            "(Hill's term: a challenge)",
         ),
     )
 }
@@ -124,65 +128,10 @@ ITEMS: tuple[Item, ...] = (
     Item(
         "eviction_days",
         "My landlord says we have to be out by the end of the month, and I've got nothing lined up.",
-        "What have the last few days been like for you?",
-        "open_question",
-        "It invites the client to tell their own story; no yes or no answers it.",
-    ),
-    Item(
-        "interviews_no_reply",
-        "I've been to three job interviews this month and haven't heard back from any of them.",
-        "So you've had three interviews and no replies yet.",
+        "You say you have to be out by the end of the month, with nothing lined up yet.",
         "restatement",
-        "It gives back the facts the client said, in fewer words, and names no feeling.",
-    ),
-    Item(
-        "weekend_drinking",
-        "I drink a bit more at weekends, but it's not a problem. I can stop whenever I want.",
-        "You say you can stop whenever you want, but last week you told me you tried for a month and couldn't.",
-        "confrontation",
-        "It sets two things the client said against each other: pointing out a contradiction is a confrontation.",
-    ),
-    Item(
-        "homework_shouting",
-        "I just can't get my son to do his homework. Every evening ends in shouting.",
-        "You should take his phone away until the homework is done.",
-        "advice",
-        "It tells the client what to do before the helper knows what the evenings are like for them.",
-    ),
-    Item(
-        "back_at_gym",
-        "I've started going to the gym again. Twice this week already.",
-        "How did you get yourself back there?",
-        "open_question",
-        "It asks the client to describe, in their own words, how they made the change; it begins with \"how\".",
-    ),
-    Item(
-        "partner_checks_phone",
-        "My partner checks my phone every night and gets angry if I talk to my friends.",
-        "It sounds frightening to live with that, and lonely too.",
-        "reflection_of_feeling",
-        "It names feelings the client implies but has not said: fear and loneliness.",
-    ),
-    Item(
-        "im_fine",
-        "I'm fine. Honestly. Everyone keeps asking, but I'm fine.",
-        "You keep saying you're fine, but you've cried twice since we sat down.",
-        "confrontation",
-        "It sets what the client says against what the helper sees: a contradiction pointed out.",
-    ),
-    Item(
-        "foggy_mornings",
-        "The doctor changed my tablets and now I feel foggy all morning.",
-        "Since the change of tablets your mornings have been foggy.",
-        "restatement",
-        "It repeats the content, the new tablets and the foggy mornings, without adding a feeling or a meaning.",
-    ),
-    Item(
-        "school_meetings",
-        "I can't face the kids' school meetings. All the other parents seem to have it together.",
-        "Next time, take a friend with you so you're not on your own.",
-        "advice",
-        "It tells the client what to do next time; it does not explore what facing the meetings is like.",
+        "It gives back the facts the client said and names no feeling. \"You say\" does not make it a "
+        "confrontation: nothing is set against anything else the client said or did.",
     ),
     Item(
         "temper_at_work",
@@ -192,32 +141,67 @@ ITEMS: tuple[Item, ...] = (
         "It invites the client to explore the moments before; it cannot be answered with yes or no.",
     ),
     Item(
-        "brother_silent",
-        "We used to talk every day, my brother and I. Now he won't even answer my messages.",
-        "You miss him, and it hurts that he's gone quiet.",
-        "reflection_of_feeling",
-        "It names the feelings in the client's words: missing him, and hurt.",
+        "weekend_drinking",
+        "I drink a bit more at weekends, but it's not a problem. I can stop whenever I want.",
+        "You say you can stop whenever you want, but last week you told me you tried for a month and couldn't.",
+        "confrontation",
+        "It sets two things the client said against each other: pointing out a contradiction is a confrontation.",
     ),
     Item(
-        "smoking_when_stressed",
-        "I want to stop smoking, but I buy a packet whenever things get stressful.",
-        "Throw out your lighters tonight and tell your friends you've quit.",
+        "school_meetings",
+        "I can't face the kids' school meetings. All the other parents seem to have it together.",
+        "Next time, take a friend with you so you're not on your own.",
         "advice",
-        "It gives instructions: the helper decides what the client should do.",
+        "It tells the client what to do next time; it does not explore what facing the meetings is like.",
     ),
     Item(
-        "fourth_move",
-        "I've moved house four times in two years, and every time something goes wrong with the neighbours.",
-        "So this is your fourth move in two years, and each time there's been trouble with neighbours.",
-        "restatement",
-        "It gives back what the client said, the moves and the trouble, without naming a feeling.",
+        "homework_shouting",
+        "I just can't get my son to do his homework. Every evening ends in shouting.",
+        "Tell me about a typical evening at home, from when he gets back from school.",
+        "open_question",
+        "It has no question mark, but it invites the client to describe an evening in their own words: an open "
+        "question put as a request (Hill calls these open questions or probes).",
+    ),
+    Item(
+        "partner_checks_phone",
+        "My partner checks my phone every night and gets angry if I talk to my friends.",
+        "It sounds frightening to live with that, and lonely too.",
+        "reflection_of_feeling",
+        "It names feelings the client implies but has not said: fear and loneliness. Safety note: checking a "
+        "partner's phone and cutting them off from friends can be coercive control; in real work, follow your "
+        "agency's safeguarding procedures and take it to supervision.",
+    ),
+    Item(
+        "im_fine",
+        "I'm fine. Honestly. Everyone keeps asking, but I'm fine.",
+        "You keep telling me you're fine, and you've cried twice since we sat down.",
+        "confrontation",
+        "It sets what the client says against what the helper sees: a contradiction pointed out, even without "
+        "a \"but\".",
     ),
     Item(
         "missed_appointments",
         "I know I should come to the appointments, but they never help anyway.",
-        "You're just making excuses. If you really wanted to get better, you'd turn up.",
-        "confrontation",
-        "It tells the client they are avoiding the truth: a blunt confrontation that leaves little room to reply.",
+        "You feel the appointments haven't helped you so far.",
+        "restatement",
+        "\"You feel\" here comes before a thought (the appointments don't help), not a feeling, so the reply "
+        "gives back the content. Naming a feeling, such as discouragement, would make it a reflection of feeling.",
+    ),
+    Item(
+        "smoking_when_stressed",
+        "I want to stop smoking, but I buy a packet whenever things get stressful.",
+        "Why don't you throw out your lighters and tell your friends you've quit?",
+        "advice",
+        "It ends with a question mark, but it tells the client what to do: a suggestion put as a question is "
+        "advice, not an open question.",
+    ),
+    Item(
+        "brother_silent",
+        "We used to talk every day, my brother and I. Now he won't even answer my messages.",
+        "So you miss him, and it hurts that he's gone quiet.",
+        "reflection_of_feeling",
+        "It names the feelings in the client's words, missing him and hurt; starting with \"So\" does not make "
+        "it a restatement.",
     ),
     Item(
         "daughter_drives",
@@ -227,26 +211,56 @@ ITEMS: tuple[Item, ...] = (
         "It opens a new area, the relationship, and leaves the client free to answer in their own way.",
     ),
     Item(
-        "exams_monday",
-        "My exams start on Monday and I haven't even opened half my notes.",
-        "You're panicking that there isn't enough time left.",
-        "reflection_of_feeling",
-        "It names the feeling, panic, that the client's words imply.",
-    ),
-    Item(
-        "grief_over_it",
-        "My husband died in March. People keep telling me I should be over it by now.",
-        "Other people expect you to have moved on, and it's only been a few months.",
-        "restatement",
-        "It paraphrases the content and names no feeling. Adding \"and that makes you angry\" would make it "
-        "a reflection of feeling.",
-    ),
-    Item(
         "back_into_work",
         "I'd like to get back into work, but I don't know where to start.",
-        "Book an appointment at the job centre this week and ask for a work coach.",
+        "It might help to book an appointment with a work coach this week.",
         "advice",
-        "It tells the client which step to take and when.",
+        "\"It might help\" softens it, but it still tells the client which step to take and when: advice.",
+    ),
+    Item(
+        "fourth_move",
+        "I've moved house four times in two years, and every time something goes wrong with the neighbours.",
+        "It sounds like every move has ended in trouble with the neighbours.",
+        "restatement",
+        "\"It sounds like\" is only an opener: the reply gives back the content, the moves and the trouble, and "
+        "names no feeling.",
+    ),
+    Item(
+        "breathing_exercises",
+        "I'll do the breathing exercises next week. This week was just too busy.",
+        "That's what you said last week. If you really wanted to feel better, you'd make the time.",
+        "confrontation",
+        "It tells the client they are avoiding something: a blunt confrontation that leaves little room to "
+        "reply. The word \"feel\" names no feeling of the client's here.",
+    ),
+    Item(
+        "exams_monday",
+        "My exams start on Monday and I haven't even opened half my notes.",
+        "You'd like to do well, but right now you're close to panic.",
+        "reflection_of_feeling",
+        "It names the feeling, panic, that the client's words imply; the \"but\" sets two of the client's own "
+        "wishes and feelings side by side, it does not argue with the client.",
+    ),
+    Item(
+        "foggy_mornings",
+        "The doctor changed my tablets and now I feel foggy all morning.",
+        "What have your mornings been like since the change?",
+        "open_question",
+        "It asks the client to describe the mornings in their own words; no yes, no or single fact answers it.",
+    ),
+    Item(
+        "interviews_no_reply",
+        "I've been to three job interviews this month and haven't heard back from any of them.",
+        "So you've had three interviews and no replies yet.",
+        "restatement",
+        "It gives back the facts the client said, in fewer words, and names no feeling.",
+    ),
+    Item(
+        "back_at_gym",
+        "I've started going to the gym again. Twice this week already.",
+        "Keep it to three times a week so you don't burn out.",
+        "advice",
+        "It tells the client what to do, before the helper has heard how the change came about.",
     ),
     Item(
         "drink_when_upset",
@@ -416,7 +430,7 @@ def practice(seed: int | None = 3) -> SkillsPractice:
 
 
 # --------------------------------------------------------------------------------------------------
-# Reflections in real sessions (AnnoMI)
+# Reflections in AnnoMI's demonstration sessions
 # --------------------------------------------------------------------------------------------------
 
 #: Clear examples of each kind of reflection in AnnoMI, chosen for the module: (transcript_id, utterance_id)

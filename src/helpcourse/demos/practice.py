@@ -1,11 +1,13 @@
-"""Reply practice (module 03): reply to a real client statement and see at once how the reply reads.
+"""Reply practice (module 03): reply to a client statement from a demonstration session and see how it reads.
 
-A client statement from an AnnoMI session is shown with the session's topic. The student types a reply; the
-reply coder (:mod:`helpcourse.coder`, trained on AnnoMI's expert codes) says whether it reads as a reflection,
-a question, input or other, with its confidence, a plain-language explanation and a strong reflection from
-another session to compare with. After submitting, the student sees what the therapist in the session said
-next and how the experts coded it. A running summary compares the student's reflections per question with
-the MITI 4 thresholds. Replies are coded on the student's own machine and kept only in the widget.
+A client statement from an AnnoMI demonstration session (a role-play) is shown with the session's topic. The
+student types a reply; the reply coder (:mod:`helpcourse.coder`, trained on AnnoMI's expert codes) says whether
+it reads as a reflection, a question, input or other, with its confidence, a plain-language explanation and a
+strong reflection from another session to compare with. After submitting, the student sees what the therapist
+in the demonstration said next and how the experts coded it. A running summary compares the student's
+reflections per question with the MITI 4 thresholds. Replies are coded in the notebook's kernel (the student's
+computer, or the course server on a JupyterHub), sent nowhere else, and kept only in the widget while the kernel
+runs.
 """
 
 from __future__ import annotations
@@ -105,7 +107,7 @@ def _quote(text: str) -> str:
 
 
 class ReplyPractice(widgets.VBox):
-    """Practise replying to real client statements, with instant coding of the reply.
+    """Practise replying to client statements from demonstration sessions, with instant coding of the reply.
 
     Controls: a text box labelled "Your reply", a "Submit reply" button and a "Next client statement" button
     (both reachable with Tab and pressed with Enter or Space). The reply is coded as the student types, once
@@ -158,7 +160,7 @@ class ReplyPractice(widgets.VBox):
             description="Submit reply",
             button_style="primary",
             icon="check",
-            tooltip="Code your reply and show what the therapist in the session said next",
+            tooltip="Code your reply and show what the therapist in the demonstration said next",
             layout=widgets.Layout(width="auto"),
         )
         self.next_button = widgets.Button(
@@ -176,9 +178,10 @@ class ReplyPractice(widgets.VBox):
         self._show_statement()
         self._show_summary()
         note = widgets.HTML(
-            "<p style='font-size:90%'>Your reply is coded by a model running on this computer; it is not sent "
-            "anywhere or saved. The coder learnt from expert codes of real sessions and is sometimes wrong: "
-            "treat its code as a second opinion.</p>"
+            "<p style='font-size:90%'>Your reply is coded by a model running in this notebook's kernel (on your "
+            "computer, or on the course server if you use a JupyterHub); it is sent nowhere else, and this "
+            "practice does not save it to a file. The coder learnt from expert codes of demonstration sessions "
+            "and is sometimes wrong: treat its code as a second opinion.</p>"
         )
         super().__init__(
             [
@@ -316,7 +319,8 @@ class ReplyPractice(widgets.VBox):
         same = "the same code as your reply" if expert_code == coded.code else f"your reply: {coded.name}"
         self.expert.value = (
             "<div aria-live='polite'>"
-            f"<p><b>What the therapist said next</b> ({_QUALITY_NOTE[str(item['mi_quality'])]}):<br>"
+            f"<p><b>What the therapist in the demonstration said next</b> "
+            f"({_QUALITY_NOTE[str(item['mi_quality'])]}):<br>"
             f"{_quote(str(item['therapist_reply']))}</p>"
             f"<p>AnnoMI's expert annotators coded it as <b>{html.escape(reply_coder.CODE_NAMES[expert_code])}</b> "
             f"({html.escape(same)}).</p></div>"
