@@ -220,7 +220,7 @@ def test_statement_negative_r_and_text_figures() -> None:
         "r = -.16 (95% CI -.30 to -.03;"
     )
     text = evidence.statement("miti_complex_reflections")
-    assert text.startswith("MITI 4 benchmark: fair 40%; good 50% (")
+    assert text.startswith("MITI 4 benchmark for the share of complex reflections: fair 40%; good 50% (")
     assert text.endswith(f"{evidence.cite('miti_complex_reflections')})")
 
 

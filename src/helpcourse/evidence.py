@@ -306,6 +306,15 @@ def reference(key: str) -> str:
     return f"{item.citation} https://doi.org/{item.doi}" if item.doi else item.citation
 
 
+# Rows that share a metric but measure different things name it per row.
+_METRIC_NAMES_BY_KEY: dict[str, str] = {
+    "miti_relational_global": "MITI 4 benchmark for the relational global score",
+    "miti_technical_global": "MITI 4 benchmark for the technical global score",
+    "miti_reflection_question_ratio": "MITI 4 benchmark for the reflection-to-question ratio",
+    "miti_complex_reflections": "MITI 4 benchmark for the share of complex reflections",
+}
+
+
 def metric_name(key: str) -> str:
     """The row's metric in words, as :func:`statement` names it (``"upper bound of the true difference ..."``).
 
@@ -315,6 +324,8 @@ def metric_name(key: str) -> str:
         If the key is unknown, or its metric has no name in the course's list (add one before using the row).
     """
     metric = row(key).metric
+    if key in _METRIC_NAMES_BY_KEY:
+        return _METRIC_NAMES_BY_KEY[key]
     try:
         return _METRIC_NAMES[metric]
     except KeyError:
