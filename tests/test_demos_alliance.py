@@ -204,3 +204,20 @@ def test_therapy_forest_update_in_place_equals_a_new_figure():
             assert [list(row) for row in shown.customdata] == [list(row) for row in new.customdata]
     assert list(forest.figure.data[2].text) == list(fresh.data[2].text)
     assert forest.figure.layout.title.text == fresh.layout.title.text
+
+
+def test_exercise_simulates_as_many_therapists_and_clients_as_the_module_demo():
+    """ps04 Q3 says it runs demo 4.5's simulation: its therapists and clients per therapist match the demo's."""
+    import inspect
+    import re
+    from pathlib import Path
+
+    import nbformat
+
+    defaults = inspect.signature(demos.AllianceLevels).parameters
+    shown = (defaults["n_therapists"].default, defaults["clients_per_therapist"].default)
+    path = Path(__file__).resolve().parents[1] / "course" / "exercises" / "ps04_alliance" / "ps04_alliance.ipynb"
+    source = "\n".join(cell.source for cell in nbformat.read(path, as_version=4).cells)
+    calls = re.findall(r"simulate_alliance_multilevel\(\s*(\d+),\s*(\d+)", source)
+    assert len(calls) >= 3 and all((int(n), int(m)) == shown for n, m in calls), calls
+    assert f"**{shown[0]} therapists with {shown[1]} clients each**" in source

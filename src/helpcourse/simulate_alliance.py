@@ -16,9 +16,10 @@ All randomness goes through ``numpy.random.default_rng(seed)`` with a visible de
 
 References
 ----------
-Baldwin, S. A., Wampold, B. E., & Imel, Z. E. (2007). Untangling the alliance-outcome correlation: Exploring the
-relative importance of therapist and patient variability in the alliance. *Journal of Consulting and Clinical
-Psychology, 75*, 842-852.
+Del Re, A. C., Flückiger, C., Horvath, A. O., Symonds, D., & Wampold, B. E. (2012). Therapist effects in the
+therapeutic alliance-outcome relationship: A restricted-maximum likelihood meta-analysis. *Clinical Psychology
+Review, 32*, 642-649. (The finding the between/within model illustrates; Baldwin, Wampold & Imel, 2007, *Journal of
+Consulting and Clinical Psychology, 75*, 842-852, is consistent with it but only partly verified for the course.)
 Flückiger, C., Del Re, A. C., Wlodasch, D., Horvath, A. O., Solomonov, N., & Wampold, B. E. (2020). Assessing the
 alliance-outcome association adjusted for patient characteristics and treatment processes. *Journal of Counseling
 Psychology, 67*, 706-711.

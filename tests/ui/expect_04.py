@@ -105,7 +105,7 @@ def check_therapy_forest(nbpage: NotebookPage, cell: CellInfo) -> None:
 
 
 # ------------------------------------------------------------------------------------------------------------
-# 4.4 Alliance between and within therapists
+# 4.5 Alliance between and within therapists
 # ------------------------------------------------------------------------------------------------------------
 
 LEVEL_SLIDERS = ("Therapist share of alliance variance", "Between-therapist slope", "Within-therapist slope")
@@ -171,7 +171,7 @@ def check_alliance_levels(nbpage: NotebookPage, cell: CellInfo) -> None:
 
 
 # ------------------------------------------------------------------------------------------------------------
-# 4.5 Early improvement and the alliance
+# 4.6 Early improvement and the alliance
 # ------------------------------------------------------------------------------------------------------------
 
 
