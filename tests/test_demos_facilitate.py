@@ -28,7 +28,23 @@ def test_explorer_dropdown_is_labelled_with_id_quality_and_topic(annomi):
     labels = dict((value, label) for label, value in explorer.session.options)
     assert len(labels) == 133
     assert labels[123] == "#123 · low quality · smoking cessation"
-    assert labels[34] == "#34 · high quality · reducing alcohol consumption"
+    assert labels[34] == ("#34 · high quality · reducing alcohol consumption · touches on drinking in pregnancy "
+                          "(see the note on risk)")
+    assert labels[95].endswith("· touches on self-harm and suicidal thoughts (see the note on risk)")
+
+
+def test_explorer_shows_the_note_on_risk_only_with_sessions_that_touch_on_it(annomi):
+    utterances, scores = annomi
+    explorer = demos.transcript_explorer(utterances, scores, transcript_id=123)
+    assert "Note on risk" not in explorer.description.value
+    for transcript_id in (95, 107):
+        explorer.session.value = transcript_id
+        text = explorer.description.value
+        assert f"Session #{transcript_id}," in text
+        assert "Note on risk: this demonstration touches on self-harm and suicidal thoughts." in text
+        assert "rates the style of MI, not how risk is handled" in text and "supervision" in text
+    explorer.session.value = 34
+    assert "Note on risk: this demonstration touches on drinking in pregnancy." in explorer.description.value
 
 
 def test_explorer_shows_every_utterance_of_the_session_in_order(annomi):

@@ -140,6 +140,17 @@ def test_session_options_label_id_quality_topic(small):
     assert options == [("#1 · high quality · topic 1", 1), ("#2 · low quality · topic 2", 2)]
 
 
+def test_sessions_that_touch_on_risk_are_marked_and_carry_the_note():
+    assert talk.session_label(95, "high", "reducing self-harm") == (
+        "#95 · high quality · reducing self-harm · touches on self-harm and suicidal thoughts (see the note on risk)")
+    assert talk.session_label(123, "low", "smoking cessation") == "#123 · low quality · smoking cessation"
+    assert talk.risk_note(123) == ""
+    for transcript_id in talk.RISK_CONTENT:
+        note = talk.risk_note(transcript_id).lower()
+        assert "quality label rates the style of mi, not how risk is handled" in note
+        assert "asked about directly" in note and "procedures" in note and "supervision" in note
+
+
 # --------------------------------------------------------------------------------------------------
 # MITI thresholds: one implementation (helpcourse.miti, tested in test_miti.py), re-exported here
 # --------------------------------------------------------------------------------------------------
@@ -213,6 +224,29 @@ def test_real_client_talk_after(annomi):
     low = talk.client_talk_after(utterances[utterances["mi_quality"] == "low"])
     assert low.loc["therapist_input", "sustain"] == pytest.approx(32 / 138)
     assert low.loc["reflection", "n"] == 30
+    # Both halves (module 02, 2.6): after information and advice the client's next turn is more often sustain talk
+    # and also more often change talk than after a reflection or a question, i.e. less often neutral.
+    assert low.loc["therapist_input", "change"] == pytest.approx(29 / 138)
+    for other in ("reflection", "question"):
+        for talk_type in ("change", "sustain"):
+            assert low.loc["therapist_input", talk_type] > low.loc[other, talk_type]
+        assert low.loc["therapist_input", "neutral"] < low.loc[other, "neutral"]
+
+
+def test_real_sessions_marked_for_risk_touch_on_it(annomi):
+    utterances, scores = annomi
+    words = {
+        "self-harm and suicidal thoughts": r"cut(?:ting)? (?:my|your)self|suicid|killing (?:my|your)self",
+        "suicide, mentioned briefly": r"suicidal",
+        "violence towards a partner": r"violent towards your partner",
+        "drinking in pregnancy": r"pregnan",
+    }
+    for transcript_id, content in talk.RISK_CONTENT.items():
+        text = utterances.loc[utterances["transcript_id"] == transcript_id, "utterance_text"].astype(str)
+        assert text.str.contains(words[content], case=False, regex=True).any(), transcript_id
+    assert set(scores.loc[[95, 107], "topic"]) == {"reducing self-harm"}
+    self_harm = scores.index[scores["topic"].astype(str).str.contains("self-harm")]
+    assert set(self_harm) <= set(talk.RISK_CONTENT)
 
 
 def test_real_behaviour_mix(annomi):

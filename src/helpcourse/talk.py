@@ -12,7 +12,9 @@ the numbers module 02 discusses:
   and are re-exported here);
 * :func:`client_turns_after_therapist` and :func:`client_talk_after`: the talk type of each client turn that
   follows a therapist turn, by the therapist's behaviour just before it;
-* :func:`behaviour_mix` and :func:`session_timeline`: the mix of therapist behaviours and one session in order.
+* :func:`behaviour_mix` and :func:`session_timeline`: the mix of therapist behaviours and one session in order;
+* :data:`RISK_CONTENT` and :func:`risk_note`: the demonstrations that touch on risk (self-harm, suicide, violence,
+  drinking in pregnancy), which the session menu marks and the explorer shows with a note on risk.
 
 AnnoMI labels are not MITI codes: MITI coders count every question and reflection in a 20-minute segment, while
 AnnoMI gives each utterance one main behaviour. Applying MITI thresholds to AnnoMI sessions is an approximation.
@@ -32,6 +34,8 @@ __all__ = [
     "CLIENT_TALK_LABELS",
     "MEASURE_LABELS",
     "MitiThreshold",
+    "RISK_CONTENT",
+    "RISK_PRACTICE",
     "THERAPIST_BEHAVIOUR_LABELS",
     "behaviour_counts",
     "behaviour_mix",
@@ -43,6 +47,7 @@ __all__ = [
     "miti_thresholds",
     "quality_medians",
     "reflections_per_question",
+    "risk_note",
     "session_label",
     "session_options",
     "session_timeline",
@@ -72,6 +77,22 @@ MEASURE_LABELS: dict[str, str] = {
     "change_talk_share": "Change talk (share of client turns)",
     "sustain_talk_share": "Sustain talk (share of client turns)",
 }
+
+#: Demonstration sessions that touch on risk, with what each touches on (read from their transcripts). AnnoMI's
+#: quality label rates the MI style of a demonstration, not how it handles risk: the session menu marks these
+#: sessions and :func:`risk_note` gives the note the explorer shows with them.
+RISK_CONTENT: dict[int, str] = {
+    95: "self-harm and suicidal thoughts",
+    107: "self-harm and suicidal thoughts",
+    111: "suicide, mentioned briefly",
+    37: "violence towards a partner",
+    34: "drinking in pregnancy",
+    96: "drinking in pregnancy",
+}
+
+#: What real practice requires wherever risk comes up.
+RISK_PRACTICE = ("In real cases, risk is asked about directly, the agency's risk and safeguarding procedures are "
+                 "followed, and the case is taken to supervision.")
 
 _SORT = ["transcript_id", "utterance_id"]
 
@@ -275,9 +296,32 @@ def behaviour_mix(utterances: pd.DataFrame) -> pd.DataFrame:
     return out.rename_axis("behaviour")
 
 
+def risk_note(transcript_id: int) -> str:
+    """The note on risk shown with a session of :data:`RISK_CONTENT` (an empty string for any other session).
+
+    Examples
+    --------
+    >>> risk_note(95).startswith("Note on risk: this demonstration touches on self-harm and suicidal thoughts.")
+    True
+    >>> risk_note(123)
+    ''
+    """
+    content = RISK_CONTENT.get(int(transcript_id))
+    if content is None:
+        return ""
+    return (f"Note on risk: this demonstration touches on {content}. Its quality label rates the style of MI, not "
+            f"how risk is handled. {RISK_PRACTICE}")
+
+
 def session_label(transcript_id: int, mi_quality: str, topic: str) -> str:
-    """The label of a session in a dropdown: ``"#12 · low quality · smoking cessation"``."""
-    return f"#{int(transcript_id)} · {mi_quality} quality · {topic}"
+    """The label of a session in a dropdown: ``"#12 · low quality · smoking cessation"``.
+
+    A session of :data:`RISK_CONTENT` is marked: ``"#95 · high quality · reducing self-harm · touches on self-harm
+    and suicidal thoughts (see the note on risk)"``.
+    """
+    label = f"#{int(transcript_id)} · {mi_quality} quality · {topic}"
+    content = RISK_CONTENT.get(int(transcript_id))
+    return f"{label} · touches on {content} (see the note on risk)" if content else label
 
 
 def session_options(scores: pd.DataFrame) -> list[tuple[str, int]]:

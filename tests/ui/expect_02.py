@@ -87,6 +87,8 @@ def _assert_explorer_shows(nbpage: NotebookPage, cell: CellInfo, transcript_id: 
         in text
     assert f"made {reflections} reflections, asked {questions} questions" in text
     assert f"Reflections per question: {figures.format_ratio(ratio)}" in text
+    note = talk.risk_note(transcript_id)  # sessions that touch on risk end with the note on risk, others have none
+    assert (note in text) if note else ("Note on risk" not in text)
 
 
 def check_transcript_explorer(nbpage: NotebookPage, cell: CellInfo) -> None:

@@ -101,7 +101,8 @@ class TranscriptExplorer(widgets.VBox):
     keys operate). The figure shows one mark per
     utterance (helper behaviour or client talk type, each with its own row, colour and symbol) and the session's
     reflections per question and share of complex reflections against the MITI thresholds; a table beside it
-    compares all five summary scores with the medians of high- and low-quality sessions.
+    compares all five summary scores with the medians of high- and low-quality sessions. Sessions that touch on risk
+    (:data:`helpcourse.talk.RISK_CONTENT`) are marked in the menu, and their text ends with the note on risk.
     """
 
     def __init__(self, utterances: pd.DataFrame, scores: pd.DataFrame, transcript_id: int | None = None) -> None:

@@ -23,6 +23,7 @@ from helpcourse.talk import (
     THERAPIST_BEHAVIOUR_LABELS,
     MitiThreshold,
     miti_level,
+    risk_note,
 )
 
 __all__ = [
@@ -256,7 +257,10 @@ def session_figure(
 def describe_session(
     timeline: pd.DataFrame, transcript_id: int, scores: pd.Series, thresholds: Mapping[str, MitiThreshold]
 ) -> str:
-    """Text alternative of :func:`session_figure`: counts, the two MITI scores with their levels, client talk."""
+    """Text alternative of :func:`session_figure`: counts, the two MITI scores with their levels, client talk.
+
+    For a session that touches on risk (:data:`helpcourse.talk.RISK_CONTENT`) it ends with the note on risk.
+    """
     rq, cr = scores["reflections_per_question"], scores.get("complex_reflection_share", math.nan)
     rq_level = miti_level(rq, thresholds["reflections_per_question"])
     cr_level = miti_level(cr, thresholds["complex_reflection_share"])
@@ -272,6 +276,7 @@ def describe_session(
         f"Of the client's {int(scores['n_client'])} turns, {format_percent(scores['change_talk_share'])} were "
         f"change talk and {format_percent(scores['sustain_talk_share'])} sustain talk. "
         f"The session opens: {first_codes}."
+        + (f" {note}" if (note := risk_note(transcript_id)) else "")
     )
 
 
