@@ -26,7 +26,7 @@ def _comparisons(rows: list[tuple]) -> pd.DataFrame:
 
 
 # A trial reported on two scales, a three-arm trial whose two therapies share one waiting list, a trial without
-# counts, and a trial where nobody was lost.
+# counts, a trial where nobody was lost, and a trial whose two scales report different numbers lost.
 HAND_MADE = [
     ("A, 2001", "cbt", "wl", None, None, "bdi", 50, 50, 10, 5),
     ("A, 2001", "cbt", "wl", None, None, "hdrs", 50, 50, 10, 5),
@@ -34,6 +34,8 @@ HAND_MADE = [
     ("B, 2002", "pst", "wl", "pst", "wl", "bdi", 90, 100, 30, 10),
     ("C, 2003", "cbt", "cau", None, None, "bdi", None, 40, None, 4),
     ("D, 2004", "cbt", "cau", None, None, "bdi", 30, 30, 0, 0),
+    ("E, 2005", "ipt", "cau", None, None, "phq-9", 60, 60, 12, 12),
+    ("E, 2005", "ipt", "cau", None, None, "hdrs", 60, 60, 6, 7),
 ]
 
 
@@ -65,10 +67,14 @@ def test_wilson_interval_by_hand_and_against_statsmodels():
 
 def test_attrition_keeps_one_row_per_comparison_with_complete_counts():
     table = preferences.attrition_by_comparison(_comparisons(HAND_MADE))
-    assert len(table) == 4  # A once (two scales), B twice (two therapy arms), C dropped (no counts), D kept
+    # A once (two scales), B twice (two therapy arms), C dropped (no counts), D kept, E once (the fewest lost)
+    assert len(table) == 5
+    assert list(table["study"]) == ["A, 2001", "B, 2002", "B, 2002", "D, 2004", "E, 2005"]
     a = table[table["study"] == "A, 2001"].iloc[0]
     assert (a["rand_therapy"], a["lost_therapy"], a["rand_control"], a["lost_control"]) == (50, 10, 50, 5)
     assert a["dropout_therapy"] == pytest.approx(0.2) and a["dropout_control"] == pytest.approx(0.1)
+    e = table[table["study"] == "E, 2005"].iloc[0]
+    assert (e["lost_therapy"], e["lost_control"]) == (6, 7)  # people lost on one scale may be assessed on another
     assert preferences.count_shared_control_arms(table) == (2, 1)  # B's two arms share one waiting list
 
 
@@ -101,8 +107,13 @@ def test_pooled_odds_ratio_by_hand():
 
 
 def test_metapsy_attrition_table(attrition):
-    assert len(attrition) == 539
+    # 599 distinct comparisons: 537 with complete counts, 62 without
+    assert len(attrition) == 537
     assert attrition["study"].nunique() == 443
+    assert not attrition.duplicated(["study", "therapy", "multi_arm1", "control", "multi_arm2"]).any()
+    # Baumeister (2021) reports 11 and 15 lost on the clinician's scales and 22 and 22 on the PHQ-9: the fewest kept
+    baumeister = attrition[attrition["study"] == "Baumeister, 2021"]
+    assert len(baumeister) == 1 and tuple(baumeister[["lost_therapy", "lost_control"]].iloc[0]) == (11, 15)
     assert (attrition["lost_therapy"] <= attrition["rand_therapy"]).all()
     aagaard = attrition[attrition["study"] == "Aagaard, 2017"].iloc[0]
     assert (aagaard["rand_therapy"], aagaard["lost_therapy"], aagaard["rand_control"], aagaard["lost_control"]) == (
@@ -115,10 +126,10 @@ def test_metapsy_dropout_by_therapy(attrition):
     table = preferences.dropout_odds_ratios_by_therapy(attrition, "all")
     assert table["therapy"].iloc[-1] == "all" and table["label"].iloc[-1] == "All therapies"
     overall = table.iloc[-1]
-    assert overall["odds_ratio"] == pytest.approx(1.187, abs=0.001)
+    assert overall["odds_ratio"] == pytest.approx(1.188, abs=0.001)
     assert overall["ci_low"] > 1  # therapy arms lose more people than control arms
     cbt = preferences.dropout_rates(attrition, "cbt")
-    assert cbt.k == 273 and cbt.therapy_rate == pytest.approx(0.1883, abs=1e-4)
+    assert cbt.k == 271 and cbt.therapy_rate == pytest.approx(0.1882, abs=1e-4)
     waiting = preferences.dropout_odds_ratios_by_therapy(attrition, "wl")
     assert "sup" not in set(waiting["therapy"])  # supportive counselling vs waiting list: nobody lost anywhere
 
@@ -143,3 +154,16 @@ def test_the_collaborative_reply_is_not_given_away_by_its_length():
               if len(item.replies[item.collaborative]) > max(len(text) for letter, text in item.replies.items()
                                                                if letter != item.collaborative)]
     assert len(longer) <= len(preferences.COLLABORATION_ITEMS) // 2, longer
+
+
+def test_nothing_but_the_replies_themselves_marks_the_collaborative_one():
+    """The question does not name the skill, and question marks and shared-decision words turn up in both replies."""
+    items = preferences.COLLABORATION_ITEMS
+    for item in items:
+        assert item.skill not in preferences.reply_question(item)["question"]
+    others = [text for item in items for letter, text in item.replies.items() if letter != item.collaborative]
+    rights = [item.replies[item.collaborative] for item in items]
+    assert sum("?" in text for text in others) >= len(items) // 2
+    assert sum("?" in text for text in rights) < len(items)
+    assert any("together" in text for text in others)
+    assert not any("on average" in text.lower() for text in others), "no research claims in the replies"

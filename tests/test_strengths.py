@@ -167,14 +167,27 @@ def test_feedback_says_right_or_why_not_without_giving_the_answer():
         strengths.feedback_for_reframe(item, "d")
 
 
-def test_the_risk_item_asks_for_the_problem_first():
-    risk = strengths.ITEMS[-1]
-    assert "problem is needed" in risk.prompt
+def test_the_risk_item_asks_for_the_problem_first_but_nothing_before_the_clients_words_marks_it():
+    items = {item.item_id: item for item in strengths.ITEMS}
+    risk = items["better_off_without_me"]
+    # the same prompt as every other item, and a deficit question like theirs: only the client's words mark it
+    assert {item.prompt for item in strengths.ITEMS} == {strengths.STRENGTH_PROMPT}
+    assert "risk" not in risk.deficit.lower() and risk.deficit.endswith("?")
     assert "suicide" in risk.options[risk.best] or "ending your life" in risk.options[risk.best]
-    # what real practice requires, in the feedback: the agency's procedures, supervision and a later re-check
+    # the feedback explains the risk, and what real practice requires: the agency's procedures, supervision and a
+    # later re-check
     best = risk.why[risk.best].lower()
     assert "risk and safeguarding procedures" in best and "supervisor" in best and "re-check" in best
+    assert all("suicide" in why.lower() for why in risk.why.values())
     assert all("supervis" in why.lower() and "procedure" in why.lower() for why in risk.why.values())
+
+
+def test_a_parent_who_shouts_is_told_that_a_childs_safety_comes_first():
+    shouting = {item.item_id: item for item in strengths.ITEMS}["shouting_evenings"]
+    for letter in ("a", "b"):
+        why = shouting.why[letter].lower()
+        assert "safety comes first" in why or "that comes first" in why
+        assert "safeguarding procedures" in why and "supervision" in why
 
 
 def test_the_best_option_is_not_given_away_by_its_length():
@@ -185,10 +198,12 @@ def test_the_best_option_is_not_given_away_by_its_length():
     assert len(longest) <= len(strengths.ITEMS) // 3, longest
 
 
-def test_practice_order_is_a_seeded_permutation_that_ends_with_the_risk_item():
-    order = strengths.practice_order(7, seed=6)
-    assert sorted(order) == list(range(7)) and order[-1] == 6
-    assert order == strengths.practice_order(7, seed=6)
+def test_practice_order_is_a_seeded_permutation_that_shuffles_the_risk_item_too():
+    order = strengths.practice_order(7, seed=strengths.PRACTICE_SEED)
+    assert sorted(order) == list(range(7)) and order == strengths.practice_order(7, seed=strengths.PRACTICE_SEED)
+    risk = [item.item_id for item in strengths.ITEMS].index("better_off_without_me")
+    # with the module's seed the risk item is neither first nor last
+    assert 0 < order.index(risk) < 6
     assert strengths.practice_order(7, seed=None) == list(range(7))
     assert strengths.practice_order(1, seed=3) == [0]
     with pytest.raises(ValueError):

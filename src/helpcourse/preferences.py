@@ -7,7 +7,9 @@ Three parts, all pure functions:
   follow-up (``attr_arm1``, ``attr_arm2``: attrition, people without an outcome assessment after treatment, whatever
   the reason). Metapsy has one row per comparison *and outcome measure*, so a trial that used three depression
   scales repeats the same counts three times: :func:`attrition_by_comparison` keeps one row per comparison of a
-  therapy arm with a control arm. Some trials report no counts (missing values); they are left out. In a multi-arm
+  therapy arm with a control arm. Where the measures of one comparison report different numbers lost, it keeps the
+  smallest (people lost on one measure may have been assessed on another). Some trials report no counts (missing
+  values); they are left out. In a multi-arm
   trial two therapy arms can share one control arm (:func:`count_shared_control_arms`), so its control group counts
   more than once when comparisons are added up or pooled.
 * **Odds ratios and rates**: :func:`rate_from_odds_ratio` turns a rate in one group and an odds ratio into the rate in
@@ -132,8 +134,10 @@ def attrition_by_comparison(comparisons: pd.DataFrame) -> pd.DataFrame:
         Columns ``study``, ``therapy`` (code of ``condition_arm1``), ``control`` (code of ``condition_arm2``),
         ``multi_arm1``, ``multi_arm2``, ``rand_therapy``, ``lost_therapy``, ``rand_control``, ``lost_control``
         (int), ``dropout_therapy`` and ``dropout_control`` (lost / randomised). Rows repeated for several outcome
-        measures are kept once; comparisons with a missing count, or more people lost than randomised, are left
-        out.
+        measures are kept once; where the measures of one comparison report different numbers lost (two
+        comparisons in Metapsy), the row with the fewest lost in both arms together is kept, since people lost on
+        one measure may have been assessed on another. Comparisons with a missing count, or more people lost than
+        randomised, are left out.
     """
     missing = [c for c in _ATTRITION_COLUMNS if c not in comparisons.columns]
     if missing:
@@ -148,7 +152,13 @@ def attrition_by_comparison(comparisons: pd.DataFrame) -> pd.DataFrame:
         table[column] = table[column].astype(str)
     for column in ("multi_arm1", "multi_arm2"):
         table[column] = table[column].astype(object).where(table[column].notna(), "")
-    table = table.drop_duplicates().rename(columns={
+    # One row per comparison: the fewest lost where its outcome measures report different attrition (stable sort,
+    # so ties keep the first row in the data's order).
+    table["_lost"] = table["attr_arm1"] + table["attr_arm2"]
+    comparison = ["study", "condition_arm1", "multi_arm1", "condition_arm2", "multi_arm2"]
+    table = (table.sort_values("_lost", kind="stable").drop_duplicates(comparison).sort_index()
+             .drop(columns="_lost"))
+    table = table.rename(columns={
         "condition_arm1": "therapy", "condition_arm2": "control", "rand_arm1": "rand_therapy",
         "attr_arm1": "lost_therapy", "rand_arm2": "rand_control", "attr_arm2": "lost_control",
     })
@@ -373,32 +383,33 @@ COLLABORATION_ITEMS: tuple[ReplyPair, ...] = (
         situation="First session. The client says: \"My GP said I should try therapy, so here I am. I don't really "
                   "know how this works.\"",
         replies={
-            "a": "\"What would you like to be different when we finish? Then I'll describe a couple of ways of "
-                 "working together, and you tell me which sounds right to you.\"",
+            "a": "\"Tell me what you'd like to be different when we finish. Then I'll describe a couple of ways of "
+                 "working, and you pick the one that sounds right to you.\"",
             "b": "\"That's fine, lots of people start that way. CBT helps most people with what you describe, so "
-                 "we'll begin with weekly sessions and I'll explain each step.\"",
+                 "we'll work through it together. Does a weekly session suit you?\"",
         },
         collaborative="a",
         explanations={
             "a": "This asks for the client's goals and preferences first and offers information, so that the "
                  "decision can be made together.",
-            "b": "Friendly and reassuring, and explaining each step is good practice; but it decides the goal and the "
-                 "method for the client, whose hopes and preferences stay unknown.",
+            "b": "Friendly, and it asks a question, but only about the timing: it decides the goal and the method "
+                 "for the client, whose hopes and preferences stay unknown. \"Together\" does not make it a shared "
+                 "decision.",
         },
         skill="eliciting preferences",
     ),
     ReplyPair(
         situation="Fourth session, near the end. The client has been quieter than usual today.",
         replies={
-            "a": "\"You seemed quieter today. That's very normal at this stage, when the work starts to go deeper, "
-                 "so let's keep going and see how you feel next week.\"",
+            "a": "\"You seemed quieter today. That's very normal at this stage, when the work starts to go deeper. "
+                 "Shall we keep going the same way and see how you feel next week?\"",
             "b": "\"You've been quieter today. How was this session for you? Was there anything that didn't feel "
                  "right, or that you'd like us to do differently next time?\"",
         },
         collaborative="b",
         explanations={
-            "a": "It notices the quietness, which is good, but explains it for the client instead of asking; a "
-                 "rupture the quietness may signal can go unnoticed.",
+            "a": "It notices the quietness, which is good, but explains it for the client, and its question invites "
+                 "a yes to carrying on; a rupture the quietness may signal can go unnoticed.",
             "b": "This asks for feedback on the session and makes it safe to say that something did not fit: the "
                  "client can steer the work.",
         },
@@ -408,33 +419,35 @@ COLLABORATION_ITEMS: tuple[ReplyPair, ...] = (
         situation="The client says: \"I don't want to talk about my childhood. I just want to sleep again and get "
                   "back to work.\"",
         replies={
-            "a": "\"I hear that sleep and work matter most. Sleep problems often have deeper roots, though, so I'd "
-                 "suggest a few sessions on your childhood first.\"",
+            "a": "\"I hear that sleep and work matter most. Sleep problems often have deeper roots, though. Could we "
+                 "look at your childhood together for a few sessions first?\"",
             "b": "\"Then let's start with sleep and work. If something from the past seems to get in the way, I'll "
-                 "say so, and we can decide together whether to look at it.\"",
+                 "say so, and it will be up to you whether we look at it.\"",
         },
         collaborative="b",
         explanations={
-            "a": "It reflects the client's goals and then sets them aside for the helper's theory; overriding a "
-                 "stated preference risks disagreement on goals and dropout.",
-            "b": "This accepts the client's goals and their limit, and keeps the helper's view open as something to "
-                 "decide together later.",
+            "a": "It reflects the client's goals and asks politely, but it puts the helper's theory ahead of the "
+                 "limit the client has just set; overriding a stated preference risks disagreement on goals and "
+                 "dropout.",
+            "b": "This accepts the client's goals and their limit, and offers the helper's view later as information "
+                 "for a decision that stays with the client.",
         },
         skill="agreeing on goals",
     ),
     ReplyPair(
         situation="The client says: \"My friend did group therapy and hated it. Do I have to do a group?\"",
         replies={
-            "a": "\"No, you don't have to. We offer one-to-one sessions and groups. Shall I tell you a bit about "
-                 "both, so that you can choose?\"",
-            "b": "\"I'm sorry your friend had a bad time. On average groups work as well as one-to-one, so I'd "
-                 "encourage you to give ours a try first.\"",
+            "a": "\"No, you don't have to. We offer one-to-one sessions and groups. I'll tell you a bit about both, "
+                 "then it's your decision.\"",
+            "b": "\"I'm sorry your friend had a bad time. Groups differ a lot, and ours is small and friendly. Would "
+                 "you give it a try first?\"",
         },
         collaborative="a",
         explanations={
             "a": "This gives information about the options and leaves an informed choice to the client.",
-            "b": "It is empathic and may be right on average, but it steers the client past their worry and their "
-                 "preference; clients whose preferences are not accommodated drop out more often.",
+            "b": "It is empathic and asks a question, but one that invites a yes to the helper's plan: it steers the "
+                 "client past their worry and their preference. Clients whose preferences are not accommodated "
+                 "drop out more often.",
         },
         skill="informed decision",
     ),
@@ -442,9 +455,12 @@ COLLABORATION_ITEMS: tuple[ReplyPair, ...] = (
 
 
 def reply_question(item: ReplyPair) -> dict[str, object]:
-    """The arguments of :func:`helpcourse.checks.choice_question` that show ``item`` as a practice question."""
+    """The arguments of :func:`helpcourse.checks.choice_question` that show ``item`` as a practice question.
+
+    The question does not name the item's skill, which would say what the right reply does.
+    """
     return {
-        "question": f"{item.situation} Which reply is the more collaborative ({item.skill})?",
+        "question": f"{item.situation} Which reply is the more collaborative?",
         "options": dict(item.replies),
         "correct": item.collaborative,
         "explanations": dict(item.explanations),

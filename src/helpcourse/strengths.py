@@ -9,8 +9,9 @@ Two parts:
   that has both, and :func:`pool_contact_odds_ratio` pools those trials with a random-effects meta-analysis of
   the log odds ratios (:func:`helpcourse.effects.random_effects_meta`).
 * **Practice** (ungraded). A bank of deficit-focused questions a helper might ask, each with three
-  reformulations written for the course; the student picks the one that turns towards the client's strengths
-  and resources (one item asks instead for the reply that keeps a client safe). :func:`feedback_for_reframe`
+  reformulations written for the course; the student picks the question they would ask next, which is the one
+  that turns towards the client's strengths and resources unless what the client says means that the problem must
+  come first (one item, shown among the others, is about risk). :func:`feedback_for_reframe`
   and :class:`ReframeSession` hold the logic; the widget is ``demos.reframe_practice``.
 
 References
@@ -34,6 +35,7 @@ from helpcourse import effects, practice_bank
 __all__ = [
     "CONTACT_LABELS",
     "ITEMS",
+    "PRACTICE_SEED",
     "PooledOddsRatio",
     "ReframeFeedback",
     "ReframeItem",
@@ -271,7 +273,8 @@ def contact_odds_ratios(arms: pd.DataFrame, method: str = "pm") -> pd.DataFrame:
 # Practice: from deficit-focused to strength-focused questions
 # --------------------------------------------------------------------------------------------------
 
-STRENGTH_PROMPT = "Which question turns towards the client's strengths and resources?"
+#: The prompt of every item, the risk item included, so that nothing but the client's words marks that item.
+STRENGTH_PROMPT = "Which question would you ask next? (Turn towards strengths, unless the problem must come first.)"
 
 
 @dataclass(frozen=True)
@@ -356,10 +359,14 @@ ITEMS: tuple[ReframeItem, ...] = (
         },
         "b",
         {
-            "a": "It counts failures and adds a judgement (\"lose control\") the parent did not use; the trigger "
-                 "question is still only about the problem.",
+            "a": "As a reformulation it counts failures and adds a judgement (\"lose control\") the parent did not "
+                 "use. Yet what happens in those evenings matters: if anything suggests that the son is hurt or "
+                 "afraid, his safety comes first. Ask directly, follow your agency's safeguarding procedures and "
+                 "take it to supervision.",
             "b": "It asks for an exception and for the parent's own part in it, without denying that the evenings "
-                 "are hard.",
+                 "are hard. Keep listening for the son's safety: if anything suggests that he is hurt or afraid, "
+                 "that comes first. Ask directly, follow your agency's safeguarding procedures and take it to "
+                 "supervision.",
             "c": "Warm, but it tells the parent what to conclude and invites a yes; it does not ask what the parent "
                  "does that helps.",
         },
@@ -420,26 +427,27 @@ ITEMS: tuple[ReframeItem, ...] = (
     ReframeItem(
         "better_off_without_me",
         "Some days I think everyone would be better off without me.",
-        "(Here the client may be at risk.)",
+        "What makes you feel that way?",
         {
-            "a": "What has kept you going so far? (Then carry on with the session, and raise it at your next "
-                 "supervision.)",
+            "a": "What has kept you going so far, even on the days when it feels like that?",
             "b": "Please don't think like that. You have so much to live for, and the people around you love you.",
             "c": "It sounds as if things feel very heavy right now. Are you having thoughts of ending your life?",
         },
         "c",
         {
-            "a": "A good resource question, but it leaves the risk unasked, and the next supervision may be weeks "
-                 "away: ask about suicide directly now, follow your agency's risk and safeguarding procedures, and "
-                 "consult your supervisor the same day (at once if the risk is immediate).",
-            "b": "It silences the client and leaves the risk unexplored; the client may not raise it again. Ask "
-                 "directly, then follow your agency's risk procedures and talk it through with your supervisor.",
-            "c": "Risk is asked about directly and calmly; asking does not put the idea in someone's head. Then "
-                 "follow your agency's risk and safeguarding procedures, consult your supervisor the same day, and "
-                 "re-check risk whenever the client gets worse. Reasons for living can go into a safety plan made "
-                 "with the client: problems and resources together.",
+            "a": "A good resource question at another moment, but \"everyone would be better off without me\" can "
+                 "mean thoughts of suicide, and this leaves the risk unasked: here the problem comes first. Ask "
+                 "about suicide directly now, follow your agency's risk and safeguarding procedures, and consult "
+                 "your supervisor the same day (at once if the risk is immediate).",
+            "b": "It silences the client and leaves the risk unexplored: \"everyone would be better off without "
+                 "me\" can mean thoughts of suicide, and the client may not raise it again. Ask directly, then "
+                 "follow your agency's risk procedures and talk it through with your supervisor.",
+            "c": "\"Everyone would be better off without me\" can mean thoughts of suicide, so here the problem "
+                 "comes first, and risk is asked about directly and calmly; asking does not put the idea in "
+                 "someone's head. Then follow your agency's risk and safeguarding procedures, consult your "
+                 "supervisor the same day, and re-check risk whenever the client gets worse. Reasons for living "
+                 "can go into a safety plan made with the client: problems and resources together.",
         },
-        prompt="Here a focus on the problem is needed first. Which reply is best?",
     ),
 )
 
@@ -485,12 +493,17 @@ def feedback_for_reframe(item: ReframeItem, chosen: str | None) -> ReframeFeedba
     return ReframeFeedback(False, f"Not quite. {item.why[letter]} Try another one.", item.best)
 
 
+#: The seed of the order in which the module shows the items.
+PRACTICE_SEED = 13
+
+
 def practice_order(n_items: int, seed: int | None) -> list[int]:
     """The order in which items are shown: as written when ``seed`` is None, else a seeded shuffle.
 
-    The last item (the one about risk) always stays last, so that it closes the practice.
+    The item about risk is shuffled with the others, so that its place does not mark it (with the default seed
+    it is the fourth of seven).
     """
-    return practice_bank.practice_order(n_items, seed, keep_last=True)
+    return practice_bank.practice_order(n_items, seed)
 
 
 def score_text(correct: int, answered: int, total: int) -> str:
@@ -514,7 +527,7 @@ class ReframeSession(practice_bank.PracticeRun[ReframeItem]):
     task = "questions to reformulate"
     done = "questions answered"
 
-    def __init__(self, items: Sequence[ReframeItem] = ITEMS, seed: int | None = 6) -> None:
+    def __init__(self, items: Sequence[ReframeItem] = ITEMS, seed: int | None = PRACTICE_SEED) -> None:
         super().__init__(items, practice_order(len(items), seed) if items else [])
 
     def answer(self, chosen: str | None) -> ReframeFeedback:

@@ -169,7 +169,8 @@ class ReframePractice(practice_bank.PracticeActions, widgets.VBox):
 
     last_note = "That was the last question. Press <b>Start again</b> to go round again."
 
-    def __init__(self, items: Sequence[strengths.ReframeItem] = strengths.ITEMS, seed: int | None = 6) -> None:
+    def __init__(self, items: Sequence[strengths.ReframeItem] = strengths.ITEMS,
+                 seed: int | None = strengths.PRACTICE_SEED) -> None:
         self.session = strengths.ReframeSession(items, seed)
         self.counter = widgets.HTML()
         self.exchange = widgets.HTML()
@@ -209,6 +210,6 @@ class ReframePractice(practice_bank.PracticeActions, widgets.VBox):
         self.score.value = f"<p>{html.escape(self.session.score())}</p>"
 
 
-def reframe_practice(seed: int | None = 6) -> ReframePractice:
+def reframe_practice(seed: int | None = strengths.PRACTICE_SEED) -> ReframePractice:
     """Show the practice in turning deficit-focused questions into strength-focused ones (module 06)."""
     return ReframePractice(strengths.ITEMS, seed)
