@@ -27,6 +27,10 @@ HELPCOURSE_HUB_API_PORT, HELPCOURSE_HUB_PROXY_API_PORT, HELPCOURSE_FORMGRADER_PO
 HELPCOURSE_HUB_START_TIMEOUT    seconds a server may take to start (default 120)
 HELPCOURSE_DATA_DIR, _CACHE_DIR passed on to the formgrader (grading reads the data sets); the data folder also
                                 to every user's server
+HELPCOURSE_LTI_ISSUER, ...      log-in by an LTI 1.3 launch from the LMS instead (all HELPCOURSE_LTI_* variables:
+                                src/helpcourse/lms/settings.py, docs/LMS.md): accounts are created at the first
+                                launch, groups come from the LMS's roles, students enter the gradebook themselves
+HELPCOURSE_LTI_USER_PREFIX      prefix of the account names made from launches (default ``lti-``)
 ==============================  ==================================================================================
 
 Groups give course membership the way nbgrader's JupyterHub support expects: ``nbgrader-helpers-role`` (students
@@ -74,7 +78,27 @@ c.JupyterHub.cleanup_servers = True
 c.Authenticator.allowed_users = set(INSTRUCTORS + STUDENTS + OTHERS)
 # Instructors are hub admins: they can start, stop and open students' servers to help them.
 c.Authenticator.admin_users = set(INSTRUCTORS)
-if os.environ.get("HELPCOURSE_HUB_PASSWORD"):
+LTI = bool(os.environ.get("HELPCOURSE_LTI_ISSUER"))
+if LTI:  # LTI 1.3 launch from the LMS (docs/LMS.md); hand-made accounts above keep their groups
+    from helpcourse.lms.settings import LtiSettings
+
+    _lti = LtiSettings.from_env()
+    if not _lti.deployment_ids:  # jupyterhub-ltiauthenticator itself accepts any deployment of the client id
+        raise ValueError("HELPCOURSE_LTI_DEPLOYMENT_IDS is not set: name the LMS deployment(s) allowed to launch")
+    c.JupyterHub.authenticator_class = "helpcourse.lms.launch.CourseLTI13Authenticator"
+    c.CourseLTI13Authenticator.issuer = _lti.issuer
+    c.CourseLTI13Authenticator.client_id = {_lti.client_id}
+    c.CourseLTI13Authenticator.authorize_url = _lti.auth_url
+    c.CourseLTI13Authenticator.jwks_endpoint = _lti.jwks_url
+    c.CourseLTI13Authenticator.username_key = "sub"
+    c.CourseLTI13Authenticator.deployment_ids = list(_lti.deployment_ids)
+    c.CourseLTI13Authenticator.context_ids = list(_lti.contexts)
+    c.CourseLTI13Authenticator.course_id = COURSE_ID
+    c.CourseLTI13Authenticator.course_root = str(COURSE_ROOT)
+    c.CourseLTI13Authenticator.username_prefix = os.environ.get("HELPCOURSE_LTI_USER_PREFIX", "lti-")
+    # A signed launch from an accepted deployment (and course) is the permission to log in.
+    c.CourseLTI13Authenticator.allow_all = True
+elif os.environ.get("HELPCOURSE_HUB_PASSWORD"):
     c.JupyterHub.authenticator_class = "shared-password"
     c.SharedPasswordAuthenticator.user_password = os.environ["HELPCOURSE_HUB_PASSWORD"]
     if os.environ.get("HELPCOURSE_HUB_ADMIN_PASSWORD"):  # 32+ characters; without it admins cannot log in
@@ -101,7 +125,16 @@ def _install_course(spawner):
     """Close the user's home to others (useradd's 0755 default) and copy the course into it on first start."""
     import pwd
 
-    account = pwd.getpwnam(spawner.user.name)
+    try:
+        account = pwd.getpwnam(spawner.user.name)
+    except KeyError:
+        if not LTI:
+            raise
+        # First launch from the LMS: the account is made now, after the launch was verified (never for a refusal).
+        from helpcourse.hub.provision import create_local_user
+
+        create_local_user(spawner.user.name)
+        account = pwd.getpwnam(spawner.user.name)
     home = Path(account.pw_dir)
     if home.is_dir():
         os.chmod(home, 0o700)

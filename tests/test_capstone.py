@@ -138,6 +138,27 @@ def test_deterioration_brings_a_risk_recheck_with_procedures_and_supervision(cas
     assert "safeguarding" in why and "supervision" in why
 
 
+def test_the_passive_wish_not_to_wake_up_is_followed_up_while_she_is_off_track(case):
+    # Session 5 brings the wish not to wake up; the next sessions (still above the band) ask about it again.
+    assert "wishes she would not wake up" in case.loc[case["session"] == 5, "note"].item()
+    six = case.loc[case["session"] == 6, "note"].item()
+    assert "asked again" in six and "contact" in six and "procedure" in six and "supervisor" in six
+    assert "thoughts of death" in case.loc[case["session"] == 7, "note"].item()
+    point = capstone.decision("not_on_track")
+    assert "wake up" in point.question and "re-checked risk" not in point.question
+    # The risk follow-up is in every option, so the choice is about feedback; the best one is not the longest.
+    assert all("thoughts of death" in text for text in point.options.values())
+    assert len(point.options[point.best]) < max(len(text) for text in point.options.values())
+    assert "procedures" in point.explanations[point.best] and "supervision" in point.explanations[point.best]
+
+
+def test_the_worksheet_is_set_at_session_3_and_the_rupture_at_4_is_voiced():
+    notes = capstone.case_sessions().set_index("session")["note"]
+    assert "thought record" in notes[3] and "set last time" in notes[4]
+    assert "short answers" not in notes[4] and "sharply" in notes[4]
+    assert "rating" not in capstone.decision("rupture").question
+
+
 def test_strength_based_methods_are_not_oversold():
     why = capstone.decision("strengths").explanations[capstone.decision("strengths").best].lower()
     assert "small" in why and "few trials" in why and "wide interval" in why

@@ -225,6 +225,31 @@ def test_practice_statements_are_whole_client_statements_followed_by_the_therapi
         assert after["main_therapist_behaviour"] == row["therapist_code"]
 
 
+def test_practice_material_leaves_out_risk_topics_and_risk_statements():
+    """The practice gives no risk guidance: nothing from the self-harm or violence sessions, no mention of suicide,
+    self-harm or harming someone, in what the widget shows (the coder's training data are not filtered)."""
+    statements = coder.practice_statements()
+    examples = coder.example_reflections()
+    for frame in (statements, examples):
+        topics = frame["topic"].astype(str).str.lower()
+        assert not topics.str.contains("self-harm|violence").any()
+    shown = pd.concat([statements["client"], statements["therapist_reply"], examples["client"],
+                       examples["reflection"]])
+    assert not shown.map(coder._mentions_risk).any()
+    assert not shown.str.contains(r"suicid|killing myself|cutting myself", case=False).any()
+    simple = data.load_annomi_utterances("simple")
+    risky = simple[simple["topic"].astype(str).str.contains("self-harm|violence")]
+    assert risky["transcript_id"].nunique() >= 3  # the sessions exist, and are left out
+    assert len(coder.coder_training_table()) == coder.MEASURED_ACCURACY.n_utterances
+    for text in ("It just seems that cutting myself is the only way out.", "I was thinking about killing myself.",
+                 "I feel like if I don't live anymore, she'll be okay.", "I get suicidal thoughts.",
+                 "It's probably hurting my kid."):
+        assert coder._mentions_risk(text), text
+    for text in ("My parents would kill me if they knew.", "I want to cut down on my drinking.",
+                 "I'd like to cut back to two drinks a night."):
+        assert not coder._mentions_risk(text), text
+
+
 def test_example_reflections_are_complex_reflections_from_high_quality_sessions():
     examples = coder.example_reflections()
     assert len(examples) > 80

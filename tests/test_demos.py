@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 import numpy as np
 import pytest
 
@@ -27,11 +29,30 @@ def test_moving_the_slider_updates_the_same_figure():
     assert demo.figure is figure
     assert _scatter_r(figure) == pytest.approx(0.5, abs=1e-9)
     clients = simulate.simulate_alliance_outcome(0.5, 200, seed=2018)
-    stronger, weaker = simulate.recovery_rates_by_alliance(clients)
+    stronger, weaker = simulate.above_median_shares_by_alliance(clients)
     assert figure.data[2].y[0] == pytest.approx(stronger)
     assert figure.data[3].y[0] == pytest.approx(weaker)
+    assert stronger + weaker == pytest.approx(1.0), "a median split of 200 clients"
+    median_outcome = clients["outcome"].median()
+    assert figure.layout.shapes[0].y0 == pytest.approx(median_outcome) == figure.layout.shapes[0].y1
+    label = next(a for a in figure.layout.annotations if a.text == figures.MEDIAN_LINE_LABEL)
+    assert label.y == pytest.approx(median_outcome)
     assert "r = .50" in figure.layout.title.text
     assert "r = .50" in demo.description.value and f"{100 * stronger:.0f}%" in demo.description.value
+
+
+def test_line_and_bars_use_the_sample_median_outcome():
+    demo = demos.correlation_explorer(r=0.28, n_clients=200)
+    clients = simulate.simulate_alliance_outcome(0.28, 200, seed=2018)
+    outcome = np.concatenate([np.asarray(demo.figure.data[i].y) for i in (0, 1)])
+    line = demo.figure.layout.shapes[0].y0
+    assert line == pytest.approx(np.median(outcome)) and line == pytest.approx(clients["outcome"].median())
+    assert (outcome > line).sum() == 100, "half of the 200 clients are above the line"
+    stronger, weaker = demo.figure.data[2].y[0], demo.figure.data[3].y[0]
+    assert stronger + weaker == pytest.approx(1.0)
+    assert (stronger, weaker) == pytest.approx((0.60, 0.40))
+    assert "60% of the clients in the stronger-alliance half ended above the median outcome" in demo.description.value
+    assert "20 more per 100 clients in the stronger half than per 100 in the weaker half" in demo.description.value
 
 
 def test_number_of_clients_slider():
@@ -46,6 +67,7 @@ def test_controls_are_labelled_with_visible_numbers():
         assert slider.description and slider.readout
     forest = demos.relationship_forest()
     assert forest.scale.description == "Show as" and forest.sort.description == "Sort"
+    assert [label for label, _ in forest.sort.options] == ["Default order", "Largest first"]
 
 
 def test_forest_plots_the_evidence_table_and_converts_to_d():
@@ -64,6 +86,24 @@ def test_forest_plots_the_evidence_table_and_converts_to_d():
     assert "d scale" in forest.description.value
 
 
+def test_forest_rows_without_interval_are_not_blamed_on_the_meta_analyses():
+    forest = demos.relationship_forest()
+    assert forest.figure.data[1].name == "Estimate, no interval in the course's evidence table"
+    text = html.unescape(forest.description.value)
+    assert "have no interval in the course's evidence table" in text and "reported no interval" not in text
+
+
+def test_forest_hover_text_shows_each_rows_caveat():
+    from helpcourse import evidence
+
+    forest = demos.relationship_forest()
+    for trace in forest.figure.data:
+        for label, detail in zip(trace.y, trace.customdata, strict=True):
+            key = findings.RELATIONSHIP_ELEMENTS[label]
+            assert " ".join(detail.split("<br>")[1:]) == evidence.row(key).caveat
+            assert max(len(line) for line in detail.split("<br>")[1:]) <= 60
+
+
 def test_bars_are_labelled_as_shares_above_the_median_not_recovery():
     fig = figures.alliance_outcome_figure([0, 1, 2, 3], [0, 1, 1, 2], 0.5, 0.6, 0.4)
     labels = [a.text for a in fig.layout.annotations] + [fig.layout.yaxis2.title.text]
@@ -73,7 +113,7 @@ def test_bars_are_labelled_as_shares_above_the_median_not_recovery():
 
 def test_forest_title_says_what_the_rows_are():
     title = demos.relationship_forest().figure.layout.title.text
-    assert "2018" in title and "task force" in title and "client views" in title
+    assert "2018" in title and "task force" in title and "Twelve" in title
 
 
 def test_forest_sort_by_size_orders_rows():
@@ -98,8 +138,10 @@ def test_palette_is_okabe_ito():
 
 def test_text_alternatives_state_the_numbers():
     text = figures.describe_alliance_outcome(0.28, 200, 0.59, 0.41)
-    assert "r = .28" in text and "59%" in text and "41%" in text and "18 more clients in every 100" in text
-    assert "59% ended above the median outcome" in text and "not a recovery rate" in text
+    assert "r = .28" in text and "59%" in text and "41%" in text and "(18 percentage points" in text
+    assert "18 more per 100 clients in the stronger half than per 100 in the weaker half" in text
+    assert "59% of the clients in the stronger-alliance half ended above the median outcome" in text
+    assert "not a recovery rate" in text and "dotted line at the median outcome" in text
     assert "recovered" not in text
     assert figures.format_r(-0.05) == "-.05" and figures.format_r(0.278) == ".28"
 

@@ -168,3 +168,11 @@ def test_describe_session_levels():
     assert "reflections and no questions" in demos.describe_session(["reflection", "other"])
     assert "no reflections or questions yet" in demos.describe_session(["other"])
     assert demos.describe_session([]).startswith("No replies submitted yet.")
+
+
+def test_the_practice_shows_nothing_from_the_self_harm_or_violence_sessions(practice):
+    """The widget gives no risk guidance, so none of its statements or examples comes from a risk topic."""
+    for frame in (practice.statements, practice.examples):
+        assert not frame["topic"].astype(str).str.contains("self-harm|violence").any()
+    shown = [practice.statements.iloc[i] for i in practice.order]
+    assert not any(coder._mentions_risk(f"{row['client']} {row['therapist_reply']}") for row in shown)

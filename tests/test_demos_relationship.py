@@ -78,7 +78,16 @@ def test_caseload_text_alternative_states_the_numbers():
     summary, _ = _summary(0.28, 20, seed=3)
     text = figures.describe_caseload_recoveries(summary, 0.28)
     assert "20 clients, 10 seen by more and 10 by less empathic helpers" in text
-    assert f"more recoveries in {100 * summary.share_more_ahead:.0f}% of caseloads" in text
+    assert f"more clients above the median in {100 * summary.share_more_ahead:.0f}% of caseloads" in text
+    assert "recover" not in text.lower()  # "recovered" is defined, in quotes, in the module, not in the demo
+
+
+def test_caseload_demo_reads_empathys_r_from_the_evidence_table_by_default():
+    demo = demos.empathy_caseload()
+    assert demo.r_slider.value == pytest.approx(evidence.value("empathy_r_2018"))
+    summary, _ = _summary(evidence.value("empathy_r_2018"), 40)
+    assert demo.figure.data[0].x[0] == pytest.approx(summary.mean_more)
+    assert "Clients above the median" in demo.figure.layout.annotations[0].text
 
 
 @pytest.fixture(scope="module")

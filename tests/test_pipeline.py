@@ -118,69 +118,77 @@ def graded_course(request, tmp_path_factory):
 #: For each exercise: answers a student fills in (some right, some wrong) and the automatic points they deserve.
 PARTIAL_ANSWERS = {
     "ps08_capstone": {
-        # Q1 copies the worked example's first session (0), Q2 right (2), Q3 right (1), Q4 pushes on (0), Q5 right
-        # (1), Q6 right in capitals (1), Q7 gives d itself instead of the probability (0), Q8 right (1): 6 points.
+        # Q1 copies the worked example's share at the intake (0), Q2 right as a whole number (2), Q3 right (1), Q4
+        # reads the higher rating as a repair (0), Q5 right in capitals (1), Q6 right (1), Q7 gives d itself
+        # instead of the probability (0), Q8 right (1): 6 points.
         "answers": {
-            "last_off_track": "flags[flags].index.min()",
-            "maya_change": 'case.loc[14, "symptom_count"] - case.loc[0, "symptom_count"]',
-            "q3_choice": '"a"',
-            "q4_choice": '"a"',
-            "q5_choice": '"d"',
-            "q6_choice": '"C"',
-            "feedback_superiority": "0.17",
-            "q8_choice": '"c"',
+            "share_as_high": (
+                '(real.loc[real["session"] == 0, "symptom_count"].dropna() >= case.loc[0, "symptom_count"]).mean()'
+            ),
+            "maya_change": "-3",
+            "q3_choice": '"d"',
+            "q4_choice": '"b"',
+            "q5_choice": '"C"',
+            "q6_choice": '"b"',
+            "feedback_superiority": "0.15",
+            "q8_choice": '"d"',
         },
         "points": 6.0,
     },
     "ps07_adapting": {
-        # Q1 right (2), Q2 copies the worked example's threshold (0), Q3 right (2), Q4 gives the worked example's
-        # threshold for 10 false alarms (0), Q5 right (1): 5 points.
+        # Q1 right (2), Q2 gives module 7's threshold with z = 1.96 instead of 1.645 (0), Q3 right, rounded to the
+        # two decimals asked (2), Q4 gives the worked example's threshold for 10 false alarms (0), Q5 right in
+        # capitals (1): 5 points. Q6 and Q7 are written answers graded by a person.
         "answers": {
             "share_flagged": "progress.share_not_on_track(sessions, band, 12)",
-            "rc_threshold": "progress.reliable_change_threshold(7.5, 0.85)",
-            "matched_superiority": "0.712",
+            "rc_threshold": "progress.reliable_change_threshold(sd_start, reliability)",
+            "adapted_superiority": "0.64",
             "alarm_threshold": "simulate_monitoring.threshold_for_false_alarms(clients, 10)",
             "q5_choice": '"B"',
         },
         "points": 5.0,
     },
     "ps01_reading_research": {
-        # Q1 right (2), Q2 copies the worked example's r = .28 (0), Q3 right (2), Q4 no-contact rate (0),
-        # Q5 right (1): 5 points.
+        # Q1 right, rounded to the three decimals asked (2), Q2 copies the worked example's r = .28 (0), Q3 right
+        # to the three decimals asked (2), Q4 the odds ratio the wrong way round, self-help first (0), Q5 right in
+        # capitals (1): 5 points.
         "answers": {
-            "variance_share": "0.0773",
+            "variance_share": "0.066",
             "alliance_d": "effects.r_to_d(0.28)",
-            "stronger_recovery": "0.59",
-            "group_quit_rate": 'totals.loc["no_contact", "xi"] / totals.loc["no_contact", "ni"]',
+            "stronger_share": "0.582",
+            "trial_odds_ratio": "effects.odds_ratio(7, 66, 32, 127)",
             "q5_choice": '"B"',
         },
         "points": 5.0,
     },
     "ps02_facilitate": {
-        # Q1 right (2), Q2 copies the worked example's share after a question (0), Q3 gives g itself instead of
-        # the probability (0), Q4 right (1), Q5 wrong (0): 3 points.
+        # Q1 right, exact (2), Q2 takes all sessions (module 2's 0.233) instead of the alcohol sessions (0), Q3
+        # uses g = 0.28 against weak comparisons instead of 0.09 against active treatments (0), Q4 right in
+        # capitals (1), Q5 agrees that advice is confrontation (0): 3 points.
         "answers": {
             "ratio_131": "12 / 19",
             "change_after_reflection": (
-                '(client_turns[client_turns["previous_behaviour"] == "question"]["client_talk_type"]'
+                '(client_turns[client_turns["previous_behaviour"] == "reflection"]["client_talk_type"]'
                 ' == "change").mean()'
             ),
-            "mi_superiority": "0.28",
+            "mi_superiority": "effects.probability_of_superiority(0.28)",
             "q4_choice": '"C"',
             "q5_choice": '"a"',
         },
         "points": 3.0,
     },
     "ps03_safe_relationship": {
-        # Q1 right (2), Q2 copies the worked example's fair benchmark (0), Q3 right (2), Q4 reads r = .28 as 28
-        # more clients (0), Q5 a percentage instead of a proportion (0), Q6 right (1): 5 points. Q8's replies (one
-        # reflection, one question, one left out) are graded by a person only, so they add no automatic points.
+        # Q1 copies module 3's share for all high-quality sessions instead of the alcohol sessions (0), Q2 right
+        # (2), Q3 converts congruence's r the wrong way, d to r (0), Q4 right, rounded to the nearest whole number
+        # (2), Q5 a percentage instead of a proportion (0), Q6 right in capitals (1): 5 points. Q7 (left as given)
+        # and Q8's replies (one reflection, one question, one left out) are graded by a person only, so they add no
+        # automatic points.
         "answers": {
-            "high_complex_share": "0.467",
-            "high_good_share": '(high_reflecting["complex_share"] >= thresholds["fair"]).mean()',
-            "regard_r": "effects.d_to_r(0.28)",
-            "more_per_100": "28",
-            "small_ahead_share": "74.5",
+            "alcohol_complex_share": "0.467",
+            "many_good_share": '(high_many["complex_share"] >= thresholds["good"]).mean()',
+            "congruence_d": "effects.d_to_r(0.23)",
+            "more_per_100": "25",
+            "small_ahead_share": "76.7",
             "q6_choice": '"B"',
             "reply_1": '"It sounds like you\'re worried people are making too much of your drinking."',
             "reply_2": '"Why don\'t you go out with your friends anyway?"',
@@ -188,37 +196,39 @@ PARTIAL_ANSWERS = {
         "points": 5.0,
     },
     "ps05_collaboration": {
-        # Q1 copies the worked example's CBT (0), Q2 right, rounded to two decimals (2), Q3 right in capitals (1),
-        # Q4 gives the completers instead of the clients to randomise (0), Q5 wrong (0): 3 points.
+        # Q1 copies the worked example's CBT I² (0), Q2 right, rounded to two decimals (2), Q3 right in capitals (1),
+        # Q4 gives the completers instead of the clients to randomise (0), Q5 "three times as many", wrong (0):
+        # 3 points.
         "answers": {
-            "bat_dropout_or": 'preferences.pooled_dropout_odds_ratio(attrition, "cbt").odds_ratio',
+            "bat_dropout_i2": 'preferences.pooled_dropout_odds_ratio(attrition, "cbt").i2',
             "matched_dropout": "0.16",
-            "q3_choice": '"B"',
+            "q3_choice": '"D"',
             "clients_per_arm": "202",
             "q5_choice": '"b"',
         },
         "points": 3.0,
     },
     "ps04_alliance": {
-        # Q1 copies the worked example's CBT (0), Q2 right (2), Q3 reasons "about zero" (2), Q4 wrong (0),
-        # Q5 right (1): 5 points.
+        # Q1 pools problem-solving therapy with the default Paule-Mandel method instead of the DerSimonian-Laird
+        # method asked (0), Q2 right, rounded to the two decimals asked (2), Q3 guesses "about zero" instead of
+        # running the simulation, which gives a small positive r (0), Q4 wrong (0), Q5 right in capitals (1): 3 points.
         "answers": {
-            "pst_waitlist_g": 'metaanalysis.pool_therapy_type(comparisons, "cbt", control="wl").estimate',
-            "chance_better": "effects.probability_of_superiority(0.20)",
+            "pst_waitlist_g": 'metaanalysis.pool_therapy_type(comparisons, "pst", control="wl").estimate',
+            "chance_better": "0.56",
             "within_r_no_slope": "0",
             "q4_choice": '"b"',
-            "q5_choice": '"B"',
+            "q5_choice": '"A"',
         },
-        "points": 5.0,
+        "points": 3.0,
     },
     "ps06_strengths": {
-        # Q1 copies the worked example's self-help odds ratio (0), Q2 right, rounded to two decimals (2), Q3 a
-        # percentage instead of a proportion (0), Q4 right (2), Q5 wrong (0): 4 points.
+        # Q1 copies the worked example's self-help odds ratio (0), Q2 right, rounded to three decimals (2), Q3 a
+        # percentage instead of a proportion (0), Q4 right (2), Q5 a survey of the therapists, wrong (0): 4 points.
         "answers": {
-            "individual_or": 'strengths.pool_contact_odds_ratio(smoking, "self_help").odds_ratio',
-            "strength_superiority": "0.55",
-            "hopeful_success": "59",
-            "published_effect": "simulate_weak_evidence.average_reported_effect(0.0, 10, 0.0, only_significant=True)",
+            "group_vs_individual_or": 'strengths.pool_contact_odds_ratio(smoking, "self_help").odds_ratio',
+            "strength_superiority": "0.587",
+            "hopeful_success": "53.8",
+            "published_effect": "simulate_weak_evidence.average_reported_effect(0.0, 36, 0.0, only_significant=True)",
             "q5_choice": '"c"',
         },
         "points": 4.0,

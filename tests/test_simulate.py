@@ -11,9 +11,9 @@ import pytest
 
 from helpcourse.effects import proportion_above_median_by_half
 from helpcourse.simulate import (
+    above_median_shares_by_alliance,
     decompose_alliance_correlation,
     estimate_therapist_share,
-    recovery_rates_by_alliance,
     simulate_alliance_multilevel,
     simulate_alliance_outcome,
     simulate_therapist_effects,
@@ -33,13 +33,32 @@ def test_exact_sample_correlation(r, n_clients):
 
 def test_alliance_outcome_frame_is_standardised():
     df = simulate_alliance_outcome(0.278, 1000)
-    assert list(df.columns) == ["alliance", "outcome", "recovered"]
+    assert list(df.columns) == ["alliance", "outcome", "above_median"]
     assert len(df) == 1000
-    assert df["recovered"].dtype == bool
+    assert df["above_median"].dtype == bool
     for column in ("alliance", "outcome"):
         assert df[column].mean() == pytest.approx(0.0, abs=1e-12)
         assert df[column].std(ddof=1) == pytest.approx(1.0, abs=1e-12)
-    assert (df["recovered"] == (df["outcome"] > 0)).all()
+    # The cut is the sample's median outcome, not its mean (0): exactly half of 1,000 clients are above it.
+    assert (df["above_median"] == (df["outcome"] > df["outcome"].median())).all()
+    assert df["above_median"].sum() == 500
+
+
+@pytest.mark.parametrize("r", [0.0, 0.28, 0.5])
+@pytest.mark.parametrize("n_clients", [20, 200, 1000])
+def test_above_median_is_a_median_split(r, n_clients):
+    # Half the clients are above the median outcome and half of them are in each alliance half, so the two
+    # shares add up to 1 (the module's default view, r = .28 and 200 clients, was once cut at the mean instead).
+    df = simulate_alliance_outcome(r, n_clients)
+    assert df["above_median"].sum() == n_clients // 2
+    stronger, weaker = above_median_shares_by_alliance(df)
+    assert stronger + weaker == pytest.approx(1.0, abs=1e-12)
+
+
+def test_odd_number_of_clients_leaves_the_median_client_out():
+    df = simulate_alliance_outcome(0.3, 201)
+    assert df["above_median"].sum() == 100
+    assert (df["outcome"] == df["outcome"].median()).sum() == 1
 
 
 def test_alliance_outcome_is_reproducible():
@@ -60,20 +79,27 @@ def test_inexact_correlation_varies_around_r():
     assert np.corrcoef(big["alliance"], big["outcome"])[0, 1] == pytest.approx(0.278, abs=0.01)
 
 
-def test_recovery_rates_by_hand():
-    # Median of 1..6 is 3.5: clients 4, 5, 6 are above (all recovered: 3/3); clients 1, 2, 3 are at or below
-    # (only client 2 recovered: 1/3).
-    df = pd.DataFrame({"alliance": [1, 2, 3, 4, 5, 6], "recovered": [False, True, False, True, True, True]})
-    assert recovery_rates_by_alliance(df) == pytest.approx((1.0, 1 / 3), abs=1e-12)
+def test_above_median_shares_by_hand():
+    # Median of 1..6 is 3.5: clients 4, 5, 6 are in the stronger half (all above the median outcome: 3/3);
+    # clients 1, 2, 3 are at or below (only client 2 above the median outcome: 1/3).
+    df = pd.DataFrame({"alliance": [1, 2, 3, 4, 5, 6], "above_median": [False, True, False, True, True, True]})
+    assert above_median_shares_by_alliance(df) == pytest.approx((1.0, 1 / 3), abs=1e-12)
     # Odd number of clients: the median client (alliance 3) belongs to the lower half.
-    df = pd.DataFrame({"alliance": [5, 1, 3, 4, 2], "recovered": [True, False, True, False, False]})
-    assert recovery_rates_by_alliance(df) == pytest.approx((1 / 2, 1 / 3), abs=1e-12)
+    df = pd.DataFrame({"alliance": [5, 1, 3, 4, 2], "above_median": [True, False, True, False, False]})
+    assert above_median_shares_by_alliance(df) == pytest.approx((1 / 2, 1 / 3), abs=1e-12)
 
 
-def test_recovery_rates_match_sheppard_for_large_samples():
+def test_default_view_of_module_01():
+    # r = .28 and 200 clients, seed 2018: a median split gives 60% and 40% (cut at the mean, 0, it gave 59% and
+    # 36%, with only 47.5% of the clients above the line).
+    df = simulate_alliance_outcome(0.28, 200)
+    assert above_median_shares_by_alliance(df) == pytest.approx((0.60, 0.40), abs=1e-12)
+
+
+def test_above_median_shares_match_sheppard_for_large_samples():
     # Exact bivariate normal answer 1/2 +- arcsin(.278) / pi = .590 and .410 (Sheppard's orthant probability).
     df = simulate_alliance_outcome(0.278, 100_000)
-    upper, lower = recovery_rates_by_alliance(df)
+    upper, lower = above_median_shares_by_alliance(df)
     expected_upper, expected_lower = proportion_above_median_by_half(0.278)
     assert upper == pytest.approx(expected_upper, abs=0.01)
     assert lower == pytest.approx(expected_lower, abs=0.01)
@@ -89,7 +115,7 @@ def test_alliance_outcome_input_mistakes():
     with pytest.raises(ValueError, match="seed must be a whole number"):
         simulate_alliance_outcome(0.3, 100, seed=-1)
     with pytest.raises(ValueError, match="column"):
-        recovery_rates_by_alliance(pd.DataFrame({"alliance": [1.0, 2.0]}))
+        above_median_shares_by_alliance(pd.DataFrame({"alliance": [1.0, 2.0]}))
     assert len(simulate_alliance_outcome(0.3, 100.0)) == 100
 
 
@@ -247,7 +273,7 @@ def test_functions_are_fast_for_1000_clients():
     calls = [
         (simulate_alliance_outcome, (0.3, 1000)),
         (simulate_alliance_outcome, (0.3, 1000), {"exact": False}),
-        (recovery_rates_by_alliance, (alliance,)),
+        (above_median_shares_by_alliance, (alliance,)),
         (simulate_therapist_effects, (50, 20, 0.05)),
         (estimate_therapist_share, (therapists,)),
         (simulate_alliance_multilevel, (50, 20, 0.5, 0.0, 0.3)),

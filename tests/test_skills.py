@@ -70,9 +70,23 @@ def test_no_feedback_uses_the_stage_of_a_skill_as_its_label():
 def test_coercive_control_item_carries_the_safeguarding_note():
     item = next(item for item in skills.ITEMS if item.item_id == "partner_checks_phone")
     why = item.why.lower()
-    assert "coercive control" in why and "safeguarding procedures" in why and "supervision" in why
+    assert "coercive control" in why and "risk and safeguarding procedures" in why and "supervision" in why
+    assert "ask directly and in private" in why and "children" in why
     feedback = skills.feedback_for_skill(item, "restatement").message.lower()
     assert "safeguarding" in feedback and "supervision" in feedback
+
+
+def test_shouting_at_a_child_item_carries_the_safeguarding_note():
+    item = next(item for item in skills.ITEMS if item.item_id == "homework_shouting")
+    why = item.why.lower()
+    assert "ask directly" in why and "risk and safeguarding procedures" in why and "supervision" in why
+
+
+def test_no_skill_is_named_from_hills_lists():
+    """The evidence row of Hill's skill lists is partial: no label, tooltip or feedback rests on it."""
+    texts = [item.why for item in skills.ITEMS] + [skill.definition for skill in skills.SKILLS.values()]
+    for text in texts:
+        assert "hill" not in text.lower(), text
 
 
 def test_skill_labels_are_the_five_buttons():

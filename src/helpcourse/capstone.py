@@ -5,8 +5,9 @@ and statements were written for the course. Her symptom scores and alliance rati
 course of therapy (early engagement, an alliance rupture at session 4, a stretch above the expected-recovery band
 of real patients with a risk re-check when she deteriorates, repair, adapting and recovery) plus seeded
 session-to-session noise, so every run gives the same case (:data:`CASE_SEED`). The helper's notes model what real
-practice requires when a client deteriorates: asking directly about suicidal thoughts again, following the
-agency's risk and safeguarding procedures and taking the case to supervision.
+practice requires when a client deteriorates: asking directly about suicidal thoughts again (and again at the next
+sessions while she stays off track), following the agency's risk and safeguarding procedures and taking the case to
+supervision.
 
 * The symptom score is the number of nine depression symptoms present (0-9), the measure of the Schramm et al.
   (2017) sample (:func:`helpcourse.data.load_schramm_sessions`), so Maya can be set against the band of real
@@ -84,12 +85,14 @@ _SESSIONS: tuple[_Session, ...] = (
              "My sister says I'm just lazy and should stop feeling sorry for myself. Maybe she's right.", 6, 4.1),
     _Session(3, "goals",
              "We agreed goals together: sleep better, get back in touch with two friends, look at work options. "
-             "I asked how she would like to work: she prefers talking things through to written exercises.",
+             "I asked how she would like to work: she prefers talking things through to written exercises. "
+             "At the end I gave her a thought record to try anyway.",
              "I'd rather just talk things through. Worksheets make me feel like I'm back at school being marked.",
              5, 4.2),
     _Session(4, "rupture",
-             "I set a thought record as homework although she had said she dislikes worksheets, and pressed her "
-             "when she had not done it. She went quiet and gave short answers. Her alliance rating dropped.",
+             "She had not done the thought record I set last time, although she had said she dislikes "
+             "worksheets, and I pressed her about it. She told me sharply that it felt like being marked again, "
+             "and looked away. Her alliance rating at the end of the session dropped.",
              "I didn't do the worksheet. Honestly, it feels like you're marking me too, just like everyone else.",
              6, 3.2),
     _Session(5, "not on track",
@@ -103,12 +106,16 @@ _SESSIONS: tuple[_Session, ...] = (
     _Session(6, "feedback and repair",
              "I showed Maya her scores beside the band and asked what she made of them. I named what happened at "
              "session 4 and said I had pushed the worksheet after she told me she did not want it. She said she "
-             "had nearly stopped coming. We agreed: no written homework, talking, and one small step she chooses.",
+             "had nearly stopped coming. We agreed: no written homework, talking, and one small step she chooses. "
+             "I asked again about the wish not to wake up: still there some nights, no thoughts of ending her "
+             "life, no plan. We went over whom she would contact if that changed; I noted it as the risk "
+             "procedure requires and kept my supervisor informed.",
              "I almost didn't come back after that session. It felt like you'd already decided what I needed.",
              7, 3.9),
     _Session(7, "adapting",
              "Less directive: I offered options and she chose. She chose to text one friend. Her score is still "
-             "high, but she was more open.",
+             "high, but she was more open. I asked how the thoughts of death had been: fewer this week; the "
+             "contact plan stands.",
              "I texted Jo. She replied straight away, which I didn't expect.", 7, 4.2),
     _Session(8, "strengths",
              "I asked about times she had coped well. She ran the school's volunteer reading scheme for six years "
@@ -367,15 +374,16 @@ _DECISIONS: tuple[Decision, ...] = (
     Decision(
         "rupture", 4,
         "Session 4. Maya says: \"I didn't do the worksheet. Honestly, it feels like you're marking me too, just "
-        "like everyone else.\" Her alliance rating drops. What do you do?",
+        "like everyone else.\" Her voice is sharp and she looks away. What do you do?",
         {"a": "Explain again why thought records help, and ask her to try one before next week.",
          "b": "Move on to another topic, so that the rest of the session stays pleasant for her.",
-         "c": "Say nothing about it now and see whether her rating recovers by next session.",
+         "c": "Say nothing about it now and see whether she seems better by next session.",
          "d": "Stop and ask what is happening between you, own your part, and change the plan."},
         "d",
         {"a": "Pushing on deepens a confrontation rupture: she has already told you how the homework feels.",
          "b": "Avoiding the strain leaves the rupture unrepaired, and she may take it as not being heard.",
-         "c": "A drop in the rating is a signal to attend to now, not to wait out.",
+         "c": "Strain she voices openly is a signal to attend to now, not to wait out; her rating at the end of "
+              "the session may well show it too.",
          "d": "Attending to the strain, inviting her view and acknowledging your part is the first step of a "
               "repair; repaired ruptures go with better outcomes (a correlation from few studies, not proof)."},
         ("rupture_repair_r_2018", "alliance_r_2018"),
@@ -405,19 +413,23 @@ _DECISIONS: tuple[Decision, ...] = (
     ),
     Decision(
         "not_on_track", 6,
-        "Session 6. Maya's symptom score has been above the band of real patients for two sessions, and you "
-        "re-checked risk last time. What do you do now?",
-        {"a": "Show her the scores, ask what she makes of them and what is not working, and adapt the plan.",
-         "b": "Carry on as planned for a few more weeks: depression often takes a while to lift.",
-         "c": "Keep the scores to yourself, so that they do not discourage her at a hard time.",
-         "d": "Suggest ending, since two sessions above the band show that the therapy has failed."},
+        "Session 6. Maya's symptom score has been above the band of real patients for two sessions. Last time "
+        "she said she sometimes wishes she would not wake up. What do you do now?",
+        {"a": "Ask again how the thoughts of death have been; show her the scores and adapt the plan with her.",
+         "b": "Ask again how the thoughts of death have been; carry on as planned, as depression lifts slowly.",
+         "c": "Ask again how the thoughts of death have been; keep the scores to yourself, not to discourage her.",
+         "d": "Ask again how the thoughts of death have been; suggest ending, since the therapy has plainly failed."},
         "a",
-        {"a": "Discussing the scores with her and adapting the plan is how feedback is meant to work; its average "
-              "benefit is small, for clients not on track too, and it helps only through what you do with it.",
-         "b": "Carrying on ignores the signal: feedback can help only if the helper acts on it.",
-         "c": "Feedback works by being used; hidden scores change nothing, and she has a right to see them.",
-         "d": "Two sessions above the band call for a conversation and a change of course, not an ending: the "
-              "band is a prompt to look, not a verdict."},
+        {"a": "Asking again about the thoughts of death she reported is right, within your agency's risk "
+              "procedures and with supervision. Discussing the scores with her and adapting the plan is how feedback "
+              "is meant to work; its average benefit is small, for clients not on track too, and it helps only "
+              "through what you do with it.",
+         "b": "The risk follow-up is right, but carrying on ignores the other signal: feedback can help only if "
+              "the helper acts on it.",
+         "c": "The risk follow-up is right, but feedback works by being used; hidden scores change nothing, and "
+              "she has a right to see them.",
+         "d": "The risk follow-up is right, but two sessions above the band call for a conversation and a change "
+              "of course, not an ending: the band is a prompt to look, not a verdict."},
         ("feedback_d_2021", "feedback_not_on_track_d_2021"),
     ),
     Decision(
@@ -434,7 +446,8 @@ _DECISIONS: tuple[Decision, ...] = (
          "c": "Consistency in warmth and reliability matters, but keeping one style for everyone ignores what "
               "the matching studies found.",
          "d": "Matching directiveness to reactance (less directive for high reactance) goes with better outcomes "
-              "on average; it cannot tell you how Maya in particular will respond, so watch how she does."},
+              "on average, in a few studies analysed by the group that proposed matching; it cannot tell you how "
+              "Maya in particular will respond, so watch how she does."},
         ("reactance_matching_d_2018",),
     ),
     Decision(

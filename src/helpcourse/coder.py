@@ -78,6 +78,7 @@ __all__ = [
     "DEFAULT_SETTINGS",
     "HAND_FEATURES",
     "MEASURED_ACCURACY",
+    "PRACTICE_EXCLUDED_TOPICS",
     "ReplyCoder",
     "accuracy_statement",
     "annotator_agreement",
@@ -903,12 +904,42 @@ def _is_whole(text: str) -> bool:
     return not _FRAGMENT.search(text)
 
 
+#: Session topics left out of the practice material. The practice widget gives no risk guidance, so its client
+#: statements and example reflections come from no session about self-harm or violence; statements that mention
+#: suicide, self-harm or harming someone are left out of every other session too (:func:`_mentions_risk`).
+#: This filters only what the widget shows: the coder's training and evaluation use every utterance.
+PRACTICE_EXCLUDED_TOPICS: tuple[str, ...] = ("self-harm", "violence")
+
+_RISK_WORDS = re.compile(
+    r"suicid|self[- ]?harm|overdos"
+    r"|\b(?:kill|killing|cut|cutting|hurt|hurting|harm|harming) (?:my|him|her|your|them|our)sel(?:f|ves)\b"
+    r"|\b(?:end|ending) (?:it all|my life)\b|\b(?:not|don't|do not) (?:want to |wanna )?(?:live|be here) any ?more\b"
+    r"|\b(?:hit|hitting|beat|beating|punch|punched|punching|stab|stabbed|hurt|hurting|harm|harming)"
+    r" (?:him|her|them|my (?:wife|husband|partner|girlfriend|boyfriend|kids?|son|daughter|child|children|mum|mom|"
+    r"dad|mother|father))\b"
+    r"|\bviolen|\b(?:domestic|child|sexual) abuse\b",
+    re.IGNORECASE,
+)
+
+
+def _mentions_risk(text: str) -> bool:
+    """Whether a text mentions suicide, self-harm or harming someone (kept out of the practice material)."""
+    return bool(_RISK_WORDS.search(text))
+
+
+def _risk_topic(topics: pd.Series) -> pd.Series:
+    text = topics.astype(str).str.lower()
+    return text.map(lambda topic: any(word in topic for word in PRACTICE_EXCLUDED_TOPICS))
+
+
 def practice_statements(min_words: int = 12, max_words: int = 70) -> pd.DataFrame:
     """Client statements from AnnoMI to practise replying to, each with what the therapist said next.
 
     A statement qualifies when the client said it, it has ``min_words`` to ``max_words`` words, it is a whole
     utterance (not cut off at either end, nothing unintelligible), and the next utterance is the therapist's:
-    a whole utterance of at least four words.
+    a whole utterance of at least four words. The practice gives no risk guidance, so statements from sessions
+    about self-harm or violence (:data:`PRACTICE_EXCLUDED_TOPICS`), and statements whose words or therapist
+    reply mention suicide, self-harm or harming someone, are left out.
 
     Parameters
     ----------
@@ -918,7 +949,7 @@ def practice_statements(min_words: int = 12, max_words: int = 70) -> pd.DataFram
     Returns
     -------
     pandas.DataFrame
-        One row per statement (about 800, from high- and low-quality sessions): ``transcript_id``,
+        One row per statement (about 770, from high- and low-quality sessions): ``transcript_id``,
         ``utterance_id``, ``mi_quality`` (high, low), ``topic``, ``client`` (the statement),
         ``therapist_reply`` (what the therapist said next) and ``therapist_code`` (its expert code). Built
         once per Python session; each call returns a fresh copy.
@@ -954,6 +985,9 @@ def _practice_statements(min_words: int, max_words: int) -> pd.DataFrame:
         & frame["therapist_reply"].map(_is_whole)
         & (reply_words >= 4)
         & frame["therapist_code"].notna()
+        & ~_risk_topic(frame["topic"])
+        & ~frame["client"].map(_mentions_risk)
+        & ~frame["therapist_reply"].map(_mentions_risk)
     )
     chosen = frame[keep].drop(columns=["who", "next_who"]).reset_index(drop=True)
     chosen["therapist_code"] = chosen["therapist_code"].astype(str)
@@ -967,6 +1001,8 @@ def example_reflections(min_words: int = 8, max_words: int = 45) -> pd.DataFrame
     experts' code (majority code of the simple file) is a reflection, the annotators who coded it as one
     called it complex, it answers a client statement of 4 to 60 words, both are whole utterances, and the
     reflection has ``min_words`` to ``max_words`` words and no question mark (so that it reads as a statement).
+    As in :func:`practice_statements`, nothing comes from a session about self-harm or violence, and no client
+    statement or reflection that mentions suicide, self-harm or harming someone is used.
 
     Returns
     -------
@@ -1002,6 +1038,9 @@ def _example_reflections(min_words: int, max_words: int) -> pd.DataFrame:
         & ~merged["reply"].str.contains("?", regex=False)
         & merged["reply"].map(_is_whole)
         & merged["client"].map(_is_whole)
+        & ~_risk_topic(merged["topic"])
+        & ~merged["client"].map(_mentions_risk)
+        & ~merged["reply"].map(_mentions_risk)
     )
     chosen = merged[keep].rename(columns={"reply": "reflection"})
     return chosen[["transcript_id", "utterance_id", "topic", "client", "reflection"]].reset_index(drop=True)

@@ -618,7 +618,7 @@ _METAPSY_STR = [
 
 
 def load_metapsy_comparisons() -> pd.DataFrame:
-    """Metapsy database of psychotherapy versus control for adult depression: 900 comparisons.
+    """Metapsy database of psychotherapy versus control for adult depression: 900 effect sizes (one row per comparison and outcome measure) from 599 comparisons.
 
     The source is ``;``-separated with decimal commas. Its bytes are valid UTF-8 and are decoded as
     such (decoding them as latin-1 garbles accented names, e.g. "sintomatología"); a few author
@@ -677,7 +677,7 @@ def load_metapsy_comparisons() -> pd.DataFrame:
     dtypes.update({"g": "float64", "g_se": "float64"})
     df = df.astype(dtypes)
     if len(df) != 900:
-        raise ValueError(f"expected 900 comparisons in the Metapsy file, found {len(df)}")
+        raise ValueError(f"expected 900 rows (effect sizes) in the Metapsy file, found {len(df)}")
     return df
 
 

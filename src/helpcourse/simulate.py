@@ -4,7 +4,8 @@ Each simulation draws all its random numbers from ``numpy.random.default_rng(see
 always gives the same clients: a figure in the notes, an exercise and its model answer all agree. The
 seed is a keyword argument with a visible default; change it to see another sample from the same world.
 
-* :func:`simulate_alliance_outcome` - clients whose alliance and outcome correlate exactly as chosen.
+* :func:`simulate_alliance_outcome` - clients whose alliance and outcome correlate exactly as chosen, and
+  :func:`above_median_shares_by_alliance` - the share of each alliance half above the median outcome.
 * :func:`simulate_therapist_effects` - clients nested in therapists who differ in their average outcome.
 * :func:`simulate_alliance_multilevel` - alliance as a property of both therapist and client
   (Baldwin, Wampold & Imel, 2007).
@@ -35,9 +36,9 @@ import pandas as pd
 from helpcourse.effects import _check_correlation
 
 __all__ = [
+    "above_median_shares_by_alliance",
     "decompose_alliance_correlation",
     "estimate_therapist_share",
-    "recovery_rates_by_alliance",
     "simulate_alliance_multilevel",
     "simulate_alliance_outcome",
     "simulate_therapist_effects",
@@ -120,10 +121,12 @@ def simulate_alliance_outcome(
 ) -> pd.DataFrame:
     """Simulate clients whose alliance and outcome scores correlate r.
 
-    Alliance and outcome are standardised (mean 0, standard deviation 1; higher outcome is better), and a
-    client counts as recovered when the outcome is above 0, the mean. With ``exact=True`` the noise is made
-    exactly uncorrelated with the alliance scores before the outcome is built, so the correlation in the
-    sample equals ``r`` (to rounding error) rather than only on average: a student who chooses r = .28 sees
+    Alliance and outcome are standardised (mean 0, standard deviation 1; higher outcome is better), and
+    ``above_median`` marks the clients whose outcome is above the median outcome of this sample (so half of
+    an even number of clients are above it, whatever r is). Ending above the median is a way of picturing a
+    correlation, not a clinical recovery criterion. With ``exact=True`` the noise is made exactly
+    uncorrelated with the alliance scores before the outcome is built, so the correlation in the sample
+    equals ``r`` (to rounding error) rather than only on average: a student who chooses r = .28 sees
     r = .28.
 
     Parameters
@@ -141,7 +144,8 @@ def simulate_alliance_outcome(
     Returns
     -------
     pandas.DataFrame
-        One row per client with columns ``alliance`` (float), ``outcome`` (float) and ``recovered`` (bool).
+        One row per client with columns ``alliance`` (float), ``outcome`` (float) and ``above_median``
+        (bool: outcome above the sample's median outcome).
     """
     r_value = float(_check_correlation(_check_number(r, "r")))
     n = _check_count(n_clients, "n_clients", 3)
@@ -156,30 +160,31 @@ def simulate_alliance_outcome(
     else:
         outcome = _standardise(r_value * alliance + math.sqrt(1 - r_value**2) * noise)
         alliance = _standardise(alliance)
-    return pd.DataFrame({"alliance": alliance, "outcome": outcome, "recovered": outcome > 0})
+    return pd.DataFrame({"alliance": alliance, "outcome": outcome, "above_median": outcome > np.median(outcome)})
 
 
-def recovery_rates_by_alliance(df: pd.DataFrame) -> tuple[float, float]:
-    """Share of clients recovered in the stronger-alliance half and in the weaker-alliance half.
+def above_median_shares_by_alliance(df: pd.DataFrame) -> tuple[float, float]:
+    """Share of clients above the median outcome in the stronger-alliance half and in the weaker-alliance half.
 
     Parameters
     ----------
     df : pandas.DataFrame
-        Clients with columns ``alliance`` and ``recovered`` (as made by :func:`simulate_alliance_outcome`).
+        Clients with columns ``alliance`` and ``above_median`` (as made by :func:`simulate_alliance_outcome`).
 
     Returns
     -------
     tuple of float
-        The proportion recovered among clients with alliance above the median, then among clients with
-        alliance at or below the median.
+        The proportion above the median outcome among clients with alliance above the median, then among
+        clients with alliance at or below the median. For continuous scores and an even number of clients the
+        two halves are equal in size and the two shares add up to 1.
     """
-    _require_columns(df, ("alliance", "recovered"))
+    _require_columns(df, ("alliance", "above_median"))
     alliance = df["alliance"].to_numpy(dtype=float)
-    recovered = df["recovered"].to_numpy(dtype=bool)
-    above = alliance > np.median(alliance)
-    if above.all() or not above.any():
+    above_median = df["above_median"].to_numpy(dtype=bool)
+    stronger = alliance > np.median(alliance)
+    if stronger.all() or not stronger.any():
         raise ValueError("All clients have the same alliance score, so there is no stronger and weaker half.")
-    return float(recovered[above].mean()), float(recovered[~above].mean())
+    return float(above_median[stronger].mean()), float(above_median[~stronger].mean())
 
 
 # --------------------------------------------------------------------------------------------------

@@ -4,13 +4,13 @@ Two parts:
 
 * **Practice** (module 03). A bank of short client statements, each with one helper reply, written for the
   course. The student names the skill the reply uses: an open question, a restatement, a reflection of
-  feeling, advice (Hill's *direct guidance*) or a confrontation (Hill's *challenge*). The answer is always the
-  skill, never the stage of Hill's model it is taught in: the course treats the stage of a skill as a teaching
-  convention (evidence key ``hill_skill_categories``, not fully verified). The surface of a reply (a question
-  mark, "you feel", "so", "it sounds like", "but") does not give its skill away: each such cue appears in
-  replies of more than one skill. :class:`PracticeSession` holds the logic (order, instant feedback, a running
-  score counted on first tries) and :class:`SkillsPractice` is the widget around it; the practice is never
-  graded.
+  feeling, advice or a confrontation. The answer is always the skill, never the stage of Hill's model it is
+  taught in, and no skill is given a name from Hill's lists: the evidence row of those lists
+  (``hill_skill_categories``) is not fully verified, so the course treats them as a teaching convention. The
+  surface of a reply (a question mark, "you feel", "so", "it sounds like", "but") does not give its skill away:
+  each such cue appears in replies of more than one skill. :class:`PracticeSession` holds the logic (order,
+  instant feedback, a running score counted on first tries) and :class:`SkillsPractice` is the widget around it;
+  the practice is never graded.
 * **Reflections in AnnoMI** (real data from demonstration role-plays). How many of a helper's reflections are
   *simple* (staying close to what the client said) or *complex* (adding meaning or feeling), per transcript,
   against the MITI 4 benchmarks for the share of complex reflections.
@@ -94,13 +94,13 @@ SKILLS: dict[str, Skill] = {
         Skill(
             "advice",
             "Advice",
-            "tells the client what to do, or suggests it, however softly it is put (Hill's term: direct guidance)",
+            "tells the client what to do, or suggests it, however softly it is put",
         ),
         Skill(
             "confrontation",
             "Confrontation",
             "points out a contradiction, or pushes the client to face something the helper thinks they avoid "
-            "(Hill's term: a challenge)",
+            "(some skills courses call this a challenge)",
         ),
     )
 }
@@ -123,7 +123,7 @@ ITEMS: tuple[Item, ...] = (
         "Since my mum moved into the care home I haven't slept properly. I keep thinking I let her down.",
         "You feel guilty, as if moving her there meant failing her.",
         "reflection_of_feeling",
-        "It names the feeling, guilt, that sits under \"I let her down\", and checks the meaning with the client.",
+        "It names the feeling, guilt, that sits under \"I let her down\", and says back the meaning.",
     ),
     Item(
         "eviction_days",
@@ -160,7 +160,9 @@ ITEMS: tuple[Item, ...] = (
         "Tell me about a typical evening at home, from when he gets back from school.",
         "open_question",
         "It has no question mark, but it invites the client to describe an evening in their own words: an open "
-        "question put as a request (Hill calls these open questions or probes).",
+        "question put as a request. Safety note: if anything suggests the child is hurt or afraid, ask directly, "
+        "follow your agency's risk and safeguarding procedures and take it to supervision. This open question is "
+        "a good way to find out what the shouting involves.",
     ),
     Item(
         "partner_checks_phone",
@@ -168,8 +170,9 @@ ITEMS: tuple[Item, ...] = (
         "It sounds frightening to live with that, and lonely too.",
         "reflection_of_feeling",
         "It names feelings the client implies but has not said: fear and loneliness. Safety note: checking a "
-        "partner's phone and cutting them off from friends can be coercive control; in real work, follow your "
-        "agency's safeguarding procedures and take it to supervision.",
+        "partner's phone and cutting them off from friends can be coercive control. In real work, ask directly "
+        "and in private whether they (and any children) are safe, follow your agency's risk and safeguarding "
+        "procedures, and take it to supervision.",
     ),
     Item(
         "im_fine",
@@ -200,8 +203,8 @@ ITEMS: tuple[Item, ...] = (
         "We used to talk every day, my brother and I. Now he won't even answer my messages.",
         "So you miss him, and it hurts that he's gone quiet.",
         "reflection_of_feeling",
-        "It names the feelings in the client's words, missing him and hurt; starting with \"So\" does not make "
-        "it a restatement.",
+        "It names the feelings the client's words imply, missing him and hurt; starting with \"So\" does not "
+        "make it a restatement.",
     ),
     Item(
         "daughter_drives",
@@ -265,10 +268,12 @@ ITEMS: tuple[Item, ...] = (
     Item(
         "drink_when_upset",
         "I don't have a drinking problem. I only drink when I'm upset, which is most days at the moment.",
-        "You say there's no problem, and you also say you drink most days.",
+        "You say there's no problem, and yet you're drinking most days when you're upset; those two don't quite "
+        "fit together.",
         "confrontation",
-        "It puts two of the client's statements side by side: a gentle confrontation of a contradiction. Said "
-        "tentatively, it invites the client to look at it rather than telling them what to conclude.",
+        "It sets two of the client's statements against each other and says they do not fit: a gentle "
+        "confrontation of a contradiction. Said tentatively, it invites the client to look at it rather than "
+        "telling them what to conclude.",
     ),
 )
 

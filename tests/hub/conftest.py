@@ -1,8 +1,9 @@
 """A real JupyterHub on loopback with local accounts, the shared exchange and a PostgreSQL gradebook.
 
 Run with ``make test-hub`` (as root; it sets ``HELPCOURSE_HUB_TESTS=1``). Everything a session creates is removed at
-its end, also after a failure: the accounts (``hcins_``, ``hcstu_``, ``hcout_`` and ``hcpg_`` plus a random part;
-no other account is ever touched), the hub and its servers, the PostgreSQL cluster and the temporary folders.
+its end, also after a failure: the accounts (``hcins_``, ``hcstu_``, ``hcout_`` and ``hcpg_`` plus a random part,
+and ``hclti<random>-`` for those made by LTI launches; no other account is ever touched), the hub and its servers,
+the PostgreSQL cluster, the test LTI platform and the temporary folders.
 The hub's environment is built once with Debian's Python (``/usr/bin/python3``, which every account can run) under
 ``HELPCOURSE_HUB_TEST_PREFIX`` (default ``/var/tmp/helpcourse-hub-test/venv``) and reused while the course and its
 pins are unchanged. ``make test`` skips these tests (``make test-hub`` runs them); with ``HELPCOURSE_HUB_TESTS=1``
@@ -23,6 +24,7 @@ from pathlib import Path
 
 import pytest
 from hub_harness import CLASS_SIZE, CYCLE_STUDENTS, REPO, Hub, grading_env, record_time
+from lti_platform import LmsUser, Platform, instructor, learner
 
 from helpcourse.hub.provision import (
     PostgresCluster,
@@ -40,7 +42,7 @@ PROXY = HERE / "node_modules" / ".bin" / "configurable-http-proxy"
 PREFIX = Path(os.environ.get("HELPCOURSE_HUB_TEST_PREFIX", "/var/tmp/helpcourse-hub-test/venv"))
 SYSTEM_PYTHON = "/usr/bin/python3"
 #: Test modules that start a hub (the others read configuration files only and run in `make test` too).
-LIVE_MODULES = {"test_hub_course.py"}
+LIVE_MODULES = {"test_hub_course.py", "test_hub_lti.py"}
 PASSWORD = secrets.token_urlsafe(12)
 
 
@@ -156,8 +158,38 @@ def _stop(process: subprocess.Popen, timeout: float = 30) -> None:
             process.wait(timeout=10)
 
 
+class Lti:
+    """The session's test LMS (tests/hub/lti_platform.py) and the tool's key, kept outside the repository."""
+
+    def __init__(self, platform: Platform, key_path: Path, prefix: str, people: dict[str, LmsUser]):
+        self.platform, self.key_path, self.prefix, self.people = platform, key_path, prefix, people
+
+    def name(self, who: str) -> str:
+        """The hub account a launch of this person makes (stable: issuer and sub)."""
+        from helpcourse.lms.launch import username_for
+
+        return username_for(self.platform.url, self.people[who].sub, self.prefix)
+
+
 @pytest.fixture(scope="session")
-def hub(hub_prefix, postgres, scratch, tag) -> Hub:
+def lti(scratch, tag) -> Lti:
+    """A test LTI 1.3 platform on 127.0.0.1 with an instructor, three learners and people for the refusals."""
+    from helpcourse.lms.keys import generate_key, jwks, load_private_key
+
+    key_path = generate_key(scratch / "lti-key" / "tool.pem")
+    people = {"teacher": instructor(f"t-{tag}", "Tess", "Teach"), "s1": learner(f"s1-{tag}", "Ana", "Alves"),
+              "s2": learner(f"s2-{tag}", "Ben", "Brook"), "s3": learner(f"s3-{tag}", "Cleo", "Cruz"),
+              "intruder": learner(f"x-{tag}", "Ivo", "Intrus")}
+    platform = Platform(users={p.sub: p for p in people.values()}, tool_jwks=jwks(load_private_key(key_path)))
+    platform.start()
+    try:
+        yield Lti(platform, key_path, f"hclti{tag}-", people)
+    finally:
+        platform.stop()
+
+
+@pytest.fixture(scope="session")
+def hub(hub_prefix, postgres, scratch, tag, lti) -> Hub:
     """JupyterHub with an instructor, the class's students and one account outside the course; all removed after."""
     instructor = f"hcins_{tag}"
     students = [f"hcstu_{tag}_{i:02d}" for i in range(1, CYCLE_STUDENTS + CLASS_SIZE + 1)]
@@ -193,6 +225,9 @@ def hub(hub_prefix, postgres, scratch, tag) -> Hub:
         "HELPCOURSE_HUB_PASSWORD": PASSWORD,
         "HELPCOURSE_HUB_SERVICE_TOKEN": admin_token,
         "HELPCOURSE_HUB_START_TIMEOUT": "240",
+        # Log-in by LTI 1.3 launch from the test platform; the accounts above are reached through the REST API.
+        **lti.platform.settings_env(str(lti.key_path)),
+        "HELPCOURSE_LTI_USER_PREFIX": lti.prefix,
     })
     for name in ("HELPCOURSE_DATA_DIR", "HELPCOURSE_CACHE_DIR"):
         if os.environ.get(name):
@@ -221,6 +256,6 @@ def hub(hub_prefix, postgres, scratch, tag) -> Hub:
             _stop(process)
             if os.environ.get("HELPCOURSE_HUB_KEEP_LOG"):
                 shutil.copy(log, os.environ["HELPCOURSE_HUB_KEEP_LOG"])
-        for account in created:
-            delete_local_user(account)
-        print(f"\n[hub] removed {len(created)} accounts", file=sys.stderr)
+        launched = [lti.name(who) for who in lti.people]  # made by launches (only this session's names)
+        removed = sum(delete_local_user(account) for account in created + launched)
+        print(f"\n[hub] removed {removed} accounts", file=sys.stderr)

@@ -75,7 +75,8 @@ def hub_config(monkeypatch, tmp_path):
     monkeypatch.setenv("HELPCOURSE_INSTRUCTORS", "ana")
     monkeypatch.setenv("HELPCOURSE_STUDENTS", "ben, cleo,dev")
     monkeypatch.setenv("HELPCOURSE_OTHER_USERS", "eve")
-    for name in ("HELPCOURSE_HUB_PASSWORD", "HELPCOURSE_HUB_SERVICE_TOKEN", "HELPCOURSE_EXCHANGE"):
+    for name in ("HELPCOURSE_HUB_PASSWORD", "HELPCOURSE_HUB_SERVICE_TOKEN", "HELPCOURSE_EXCHANGE",
+                 "HELPCOURSE_LTI_ISSUER"):
         monkeypatch.delenv(name, raising=False)
     return _load(REPO / "grading" / "jupyterhub_config.py")
 

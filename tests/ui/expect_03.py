@@ -56,7 +56,7 @@ def _assert_caseload_shows(nbpage: NotebookPage, cell: CellInfo, r: float, n_cli
                 and f"correlate r = {figures.format_r(r)}" in t)
     assert f"{n_caseloads:,} simulated caseloads of {n_clients} clients, {n_clients // 2} seen by more" in text
     assert f"correlate r = {figures.format_r(r)}" in text
-    assert f"had more recoveries in {ahead} of caseloads" in text
+    assert f"had more clients above the median in {ahead} of caseloads" in text
 
 
 def check_empathy_caseload(nbpage: NotebookPage, cell: CellInfo) -> None:

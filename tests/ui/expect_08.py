@@ -93,6 +93,8 @@ def check_case_dashboard(nbpage: NotebookPage, cell: CellInfo) -> None:
             note = poll(lambda: box.locator(".helpcourse-case-note").text_content() or "",
                         lambda text: "Session 5" in text)
             assert "re-checked risk" in note and "supervisor" in note, "session 5's note shows the risk re-check"
+    note = poll(lambda: box.locator(".helpcourse-case-note").text_content() or "", lambda text: "Session 6" in text)
+    assert "asked again" in note and "contact" in note, "session 6's note follows up the risk re-check"
     above, ruptures = _assert_dashboard_shows(nbpage, cell, session)
     assert above == [5, 6] and ruptures == [4], "by session 6 the case has gone off track after a rupture"
     session = int(_press(nbpage, slider, "End"))

@@ -22,7 +22,7 @@ import numpy as np
 import pytest
 from ui_harness import CellInfo, NotebookPage, poll
 
-from helpcourse import data, demos, effects, figures, findings, simulate
+from helpcourse import data, demos, effects, evidence, figures, findings, simulate
 
 
 @dataclass(frozen=True)
@@ -50,11 +50,13 @@ def _scatter(plot: dict) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _assert_correlation_explorer_shows(nbpage: NotebookPage, cell: CellInfo, r: float, n: int) -> None:
-    """The scatter holds the seeded clients for (r, n), its sample r is r, the bars are their shares above the
-    median outcome."""
+    """The scatter holds the seeded clients for (r, n), its sample r is r, the dotted line is at their median outcome,
+    the bars are their shares above that median (two shares that add up to 1 for an even n)."""
     seed = inspect.signature(demos.correlation_explorer).parameters["seed"].default
     clients = simulate.simulate_alliance_outcome(r, n, seed=seed)
-    stronger, weaker = simulate.recovery_rates_by_alliance(clients)
+    stronger, weaker = simulate.above_median_shares_by_alliance(clients)
+    if n % 2 == 0:
+        assert stronger + weaker == pytest.approx(1.0, abs=1e-12), "a median split: the two shares add up to 1"
     title = f"r = {figures.format_r(r)} ({n} simulated clients)"
     plot = poll(lambda: nbpage.plot_data(cell.index), lambda p: title in p["layout"]["title"]["text"])
     assert title in plot["layout"]["title"]["text"], f"the title should say {title!r}"
@@ -64,10 +66,20 @@ def _assert_correlation_explorer_shows(nbpage: NotebookPage, cell: CellInfo, r: 
     assert np.sort(x) == pytest.approx(np.sort(clients["alliance"].to_numpy()), abs=1e-9)
     assert plot["data"][2]["y"][0] == pytest.approx(stronger, abs=1e-9)
     assert plot["data"][3]["y"][0] == pytest.approx(weaker, abs=1e-9)
+    median_outcome = float(np.median(clients["outcome"]))
+    line = plot["layout"]["shapes"][0]
+    assert [line["y0"], line["y1"]] == pytest.approx([median_outcome] * 2, abs=1e-9), (
+        "the dotted line is at the sample's median outcome"
+    )
+    label = next(a for a in plot["layout"]["annotations"] if a["text"] == figures.MEDIAN_LINE_LABEL)
+    assert label["y"] == pytest.approx(median_outcome, abs=1e-9), "the line's label moves with it"
     text = poll(lambda: _live_text(nbpage, cell), lambda t: f"r = {figures.format_r(r)}" in t)
     assert f"{n} simulated clients" in text and f"r = {figures.format_r(r)}" in text
-    assert f"{figures.format_percent(stronger)} ended above the median outcome" in text
+    stronger_text = f"{figures.format_percent(stronger)} of the clients in the stronger-alliance half ended above"
+    assert stronger_text in text
     assert figures.format_percent(weaker) in text
+    gap = round(100 * stronger) - round(100 * weaker)
+    assert f"{gap} more per 100 clients in the stronger half" in text
 
 
 def _press(nbpage: NotebookPage, slider, key: str) -> float:
@@ -130,6 +142,11 @@ def check_relationship_forest(nbpage: NotebookPage, cell: CellInfo) -> None:
     assert points == pytest.approx(expected, abs=1e-9)
     assert points["Alliance"] == pytest.approx(effects.r_to_d(0.278), abs=1e-9)
     assert "d scale" in poll(lambda: _live_text(nbpage, cell), lambda t: "d scale" in t)
+    assert plot["data"][1]["name"] == figures.NO_INTERVAL_LABEL, "rows without an interval: none in the course's table"
+    caveats = {label: evidence.row(key).caveat for label, key in findings.RELATIONSHIP_ELEMENTS.items()}
+    for trace in plot["data"][:2]:
+        for label, detail in zip(trace["y"], trace["customdata"], strict=True):
+            assert " ".join(detail.split("<br>")[1:]) == caveats[label], f"the hover text of {label} shows its caveat"
 
 
 def check_quit_rates(nbpage: NotebookPage, cell: CellInfo) -> None:
@@ -146,7 +163,7 @@ def check_quit_rates(nbpage: NotebookPage, cell: CellInfo) -> None:
 EXPECTATIONS: dict[str, list[DemoExpectation]] = {
     "01_reading_outcome_research": [
         DemoExpectation("demo_correlation", ("Correlation r", "Number of clients"), check_correlation_explorer),
-        DemoExpectation("demo_forest", ("Correlation r", "Standardised difference d", "Order of the task force",
+        DemoExpectation("demo_forest", ("Correlation r", "Standardised difference d", "Default order",
                                         "Largest first"),
                         check_relationship_forest),
         DemoExpectation("hasselblad_figure", (), check_quit_rates),

@@ -8,6 +8,10 @@ in the demonstration said next and how the experts coded it. A running summary c
 reflections per question with the MITI 4 thresholds. Replies are coded in the notebook's kernel (the student's
 computer, or the course server on a JupyterHub), sent nowhere else, and kept only in the widget while the kernel
 runs.
+
+The practice gives no risk guidance, so it shows no statement or example from AnnoMI's sessions about self-harm or
+violence, and none that mentions suicide, self-harm or harming someone (:func:`helpcourse.coder.practice_statements`
+and :func:`helpcourse.coder.example_reflections` leave them out).
 """
 
 from __future__ import annotations

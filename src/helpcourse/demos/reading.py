@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ipywidgets as widgets
 
-from helpcourse import figures, findings, simulate
+from helpcourse import evidence, figures, findings, simulate
 from helpcourse.demos.common import (
     SLIDER_LAYOUT,
     SLIDER_STYLE,
@@ -29,9 +29,9 @@ class CorrelationExplorer(widgets.VBox):
     the median outcome.
 
     Controls: a slider for the correlation ``r`` and one for the number of clients. The scatter shows each
-    simulated client; the bars show the share above the median outcome among clients with a stronger and with a
-    weaker alliance (a translation of r, not a clinical recovery criterion). With ``exact=True`` simulation the
-    sample correlation equals the slider's value.
+    simulated client, with a dotted line at the sample's median outcome; the bars show the share above that median
+    among clients with a stronger and with a weaker alliance (a translation of r, not a clinical recovery
+    criterion). With ``exact=True`` simulation the sample correlation equals the slider's value.
     """
 
     def __init__(self, r: float = 0.28, n_clients: int = 200, seed: int = 2018) -> None:
@@ -55,13 +55,14 @@ class CorrelationExplorer(widgets.VBox):
 
     def _compute(self):
         clients = simulate.simulate_alliance_outcome(self.r_slider.value, self.n_slider.value, seed=self.seed)
-        stronger, weaker = simulate.recovery_rates_by_alliance(clients)
+        stronger, weaker = simulate.above_median_shares_by_alliance(clients)
         return clients, stronger, weaker
 
     def _update(self, _change: dict | None = None) -> None:
         r, n = self.r_slider.value, self.n_slider.value
         clients, stronger, weaker = self._compute()
         cut = clients["alliance"].median()
+        median_outcome = float(clients["outcome"].median())
         top, bottom = clients[clients["alliance"] > cut], clients[clients["alliance"] <= cut]
         with self.figure.batch_update():
             self.figure.data[0].x, self.figure.data[0].y = top["alliance"].to_numpy(), top["outcome"].to_numpy()
@@ -69,6 +70,11 @@ class CorrelationExplorer(widgets.VBox):
             self.figure.data[1].y = bottom["outcome"].to_numpy()
             self.figure.data[2].y, self.figure.data[2].text = [stronger], [figures.format_percent(stronger)]
             self.figure.data[3].y, self.figure.data[3].text = [weaker], [figures.format_percent(weaker)]
+            # The dotted line and its label sit at this sample's median outcome.
+            self.figure.layout.shapes[0].y0 = self.figure.layout.shapes[0].y1 = median_outcome
+            for annotation in self.figure.layout.annotations:
+                if annotation.text == figures.MEDIAN_LINE_LABEL:
+                    annotation.y = median_outcome
             self.figure.layout.title.text = (
                 f"Alliance and outcome when r = {figures.format_r(r)} ({n} simulated clients)"
             )
@@ -76,13 +82,14 @@ class CorrelationExplorer(widgets.VBox):
 
 
 class RelationshipForest(widgets.VBox):
-    """A forest plot of the 2018 meta-analyses of the third APA task force, on the r or the d scale, sortable.
+    """A forest plot of twelve 2018 meta-analyses for the third APA task force, on the r or the d scale, sortable.
 
-    Ten rows are relationship elements; two (the client's outcome expectations and the treatment's credibility)
-    are client-side ratings from the same 2018 series. Rows and values come from :data:`findings.RELATIONSHIP_ELEMENTS`.
+    All twelve rows come from the task force's 2018 series; two of them (the client's early outcome expectation and
+    view of the treatment's credibility) measure the client's own hopes and views, not the helper-client bond. Rows
+    and values come from :data:`findings.RELATIONSHIP_ELEMENTS`; the hover text adds each row's caveat.
     """
 
-    SORTS = {"Order of the task force": "task force", "Largest first": "size"}
+    SORTS = {"Default order": "default", "Largest first": "size"}
 
     def __init__(self, scale: str = "r") -> None:
         self.scale = widgets.ToggleButtons(
@@ -92,17 +99,19 @@ class RelationshipForest(widgets.VBox):
         )
         # Buttons, not a dropdown: in JupyterLab the arrow keys on a focused dropdown move between cells instead.
         self.sort = widgets.ToggleButtons(
-            options=list(self.SORTS.items()), value="task force", description="Sort", style=SLIDER_STYLE,
+            options=list(self.SORTS.items()), value="default", description="Sort", style=SLIDER_STYLE,
         )
         rows = self._rows()
-        self.figure = FigureWidget(figures.forest_plot(rows, self._axis_title(), self._title()))
-        self.description = widgets.HTML(live_text(figures.describe_forest(rows, self.scale.value)))
+        self.figure = FigureWidget(figures.relationship_forest_figure(rows, self._axis_title(), self._title()))
+        self.description = widgets.HTML(live_text(figures.describe_relationship_forest(rows, self.scale.value)))
         self.scale.observe(self._update, names="value")
         self.sort.observe(self._update, names="value")
         super().__init__([widgets.HBox([self.scale, self.sort]), self.figure, self.description])
 
     def _rows(self):
         rows = findings.relationship_elements(self.scale.value)
+        rows["detail"] = [figures.hover_detail(detail, evidence.row(key).caveat)
+                          for detail, key in zip(rows["detail"], rows["key"], strict=True)]
         if self.sort.value == "size":
             rows = rows.sort_values("estimate", ascending=False, kind="stable").reset_index(drop=True)
         return rows
@@ -111,11 +120,11 @@ class RelationshipForest(widgets.VBox):
         return "Correlation with outcome (r)" if self.scale.value == "r" else "Standardised difference (d)"
 
     def _title(self) -> str:
-        return "Relationship elements and client views: 2018 meta-analyses for the third APA task force"
+        return "Twelve 2018 meta-analyses for the third APA task force: the relationship and the client's views"
 
     def _update(self, change: dict | None = None) -> None:
         # Only what changed is sent: sorting changes the row order (the y axis' categories) alone; the scale
-        # changes the estimates and intervals, split into the same two traces as figures.forest_plot.
+        # changes the estimates and intervals, split into the same two traces as figures.relationship_forest_figure.
         rows = self._rows()
         with self.figure.batch_update():
             self.figure.layout.yaxis.categoryarray = list(rows["label"])[::-1]
@@ -128,7 +137,7 @@ class RelationshipForest(widgets.VBox):
                 first.error_x.arrayminus = (with_ci["estimate"] - with_ci["ci_low"]).tolist()
                 second.x, second.y, second.customdata = without["estimate"], without["label"], without["detail"]
                 self.figure.layout.xaxis.title.text = self._axis_title()
-        self.description.value = live_text(figures.describe_forest(rows, self.scale.value))
+        self.description.value = live_text(figures.describe_relationship_forest(rows, self.scale.value))
 
 
 def correlation_explorer(r: float = 0.28, n_clients: int = 200, seed: int = 2018) -> CorrelationExplorer:

@@ -37,15 +37,18 @@ def finding_correlations() -> dict[str, float]:
 
 
 class EmpathyCaseload(widgets.VBox):
-    """How many clients recover with more and with less empathic helpers, across many simulated caseloads.
+    """How many clients end above the median outcome with more and with less empathic helpers, across caseloads.
 
     Controls: a slider for the correlation ``r`` between empathy and outcome, buttons that set it to a published
     finding, and a slider for the number of clients in a caseload. Half the clients see helpers in the more
-    empathic half. Left: the mean recovered count of each half with the middle 95% of caseloads; right: how often
-    each difference between the halves came up.
+    empathic half. Left: the mean count above the median of each half with the middle 95% of caseloads; right: how
+    often each difference between the halves came up. ``r`` defaults to empathy's meta-analytic correlation
+    (evidence key ``empathy_r_2018``).
     """
 
-    def __init__(self, r: float = 0.28, n_clients: int = 40, n_caseloads: int = 1000, seed: int = 2018) -> None:
+    def __init__(self, r: float | None = None, n_clients: int = 40, n_caseloads: int = 1000, seed: int = 2018) -> None:
+        if r is None:
+            r = float(evidence.value("empathy_r_2018"))
         self.seed = seed
         self.n_caseloads = n_caseloads
         self.r_slider = LabelledSlider(
@@ -98,8 +101,8 @@ class EmpathyCaseload(widgets.VBox):
         self.description.value = live_text(figures.describe_caseload_recoveries(summary, r))
 
 
-def empathy_caseload(r: float = 0.28, n_clients: int = 40, seed: int = 2018) -> EmpathyCaseload:
-    """Show the "empathy on a caseload" demo (module 03)."""
+def empathy_caseload(r: float | None = None, n_clients: int = 40, seed: int = 2018) -> EmpathyCaseload:
+    """Show the "empathy on a caseload" demo (module 03); ``r`` defaults to empathy's r from the evidence table."""
     return EmpathyCaseload(r=r, n_clients=n_clients, seed=seed)
 
 

@@ -116,7 +116,7 @@ def forest_plot(rows: pd.DataFrame, x_title: str, title: str) -> go.Figure:
             x=without["estimate"],
             y=without["label"],
             mode="markers",
-            name="Estimate, interval not reported",
+            name="Estimate, no interval in the evidence table",
             marker={"symbol": "diamond-open", "size": 12, "color": PALETTE["vermillion"], "line": {"width": 2}},
             customdata=without["detail"],
             hovertemplate="%{y}: %{x:.2f}<br>%{customdata}<extra></extra>",
@@ -137,7 +137,7 @@ def describe_forest(rows: pd.DataFrame, metric: str) -> str:
     return (
         f"Forest plot of {len(rows)} published meta-analytic results, on the {metric} scale. All lie above zero, "
         f"from {bottom['label']} ({bottom['estimate']:.2f}) to {top['label']} ({top['estimate']:.2f}). "
-        f"Squares with bars show 95% confidence intervals; {n_no_ci} results reported no interval "
+        f"Squares with bars show 95% confidence intervals; {n_no_ci} results have no interval in the course's evidence table "
         f"and are drawn as open diamonds."
     )
 

@@ -2,15 +2,30 @@
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Sequence
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from helpcourse.figures.core import PALETTE, STRONGER, WEAKER, base_layout, format_percent, format_r
+from helpcourse.figures.core import PALETTE, STRONGER, WEAKER, base_layout, forest_plot, format_percent, format_r
 
-__all__ = ["alliance_outcome_figure", "describe_alliance_outcome"]
+__all__ = [
+    "MEDIAN_LINE_LABEL",
+    "NO_INTERVAL_LABEL",
+    "alliance_outcome_figure",
+    "describe_alliance_outcome",
+    "describe_relationship_forest",
+    "hover_detail",
+    "relationship_forest_figure",
+]
+
+#: Label of the dotted line at the sample's median outcome in :func:`alliance_outcome_figure`.
+MEDIAN_LINE_LABEL = "above the median outcome"
+#: Legend entry of the forest-plot rows drawn without an interval (the evidence table holds none for them).
+NO_INTERVAL_LABEL = "Estimate, no interval in the course's evidence table"
 
 
 def alliance_outcome_figure(
@@ -21,6 +36,9 @@ def alliance_outcome_figure(
     weaker_rate: float,
 ) -> go.Figure:
     """Scatter of simulated clients beside the share of each alliance half that ends above the median outcome.
+
+    The dotted line in the scatter is the median outcome of these clients: the dots above it are the clients
+    counted in the bars.
 
     Parameters
     ----------
@@ -38,6 +56,7 @@ def alliance_outcome_figure(
         Trace 0 and 1: the two halves of the scatter; trace 2 and 3: one bar each for the two shares.
     """
     frame = pd.DataFrame({"alliance": alliance, "outcome": outcome})
+    median_outcome = float(np.median(frame["outcome"]))
     cut = frame["alliance"].median()
     top = frame[frame["alliance"] > cut]
     bottom = frame[frame["alliance"] <= cut]
@@ -76,12 +95,12 @@ def alliance_outcome_figure(
             col=2,
         )
     fig.add_hline(
-        y=0.0,
+        y=median_outcome,
         line_dash="dot",
         line_color=PALETTE["grey"],
         line_width=1.5,
         opacity=1,
-        annotation_text="above the median outcome",
+        annotation_text=MEDIAN_LINE_LABEL,
         annotation_position="top left",
         row=1,
         col=1,
@@ -94,13 +113,42 @@ def alliance_outcome_figure(
 
 def describe_alliance_outcome(r: float, n_clients: int, stronger_rate: float, weaker_rate: float) -> str:
     """Text alternative of :func:`alliance_outcome_figure`."""
-    gap = stronger_rate - weaker_rate
+    gap = round(100 * stronger_rate) - round(100 * weaker_rate)
     return (
         f"Scatter plot of {n_clients} simulated clients with a correlation of r = {format_r(r)} between alliance "
-        f"and outcome, and a bar chart of the share above the median outcome. Of the clients in the "
-        f"stronger-alliance half, {format_percent(stronger_rate)} ended above the median outcome, against "
-        f"{format_percent(weaker_rate)} in the weaker half: {100 * gap:.0f} more clients in every 100 (a "
-        f"translation of r, not a recovery rate). r squared: {100 * r * r:.1f}% of the outcome variance."
+        f"and outcome, with a dotted line at the median outcome of this sample, and a bar chart of the share above "
+        f"the median outcome. In this simulated sample, {format_percent(stronger_rate)} of the clients in the "
+        f"stronger-alliance half ended above the median outcome, against {format_percent(weaker_rate)} in the "
+        f"weaker half: {gap} more per 100 clients in the stronger half than per 100 in the weaker half ({gap} "
+        f"percentage points; a translation of r, not a recovery rate). r squared: {100 * r * r:.1f}% of the "
+        f"outcome variance."
     )
 
 
+def hover_detail(detail: str, caveat: str, width: int = 60) -> str:
+    """Hover text of a forest-plot row: its k, N and citation, then its caveat, wrapped into short lines."""
+    return "<br>".join([detail, *textwrap.wrap(caveat, width)])
+
+
+def relationship_forest_figure(rows: pd.DataFrame, x_title: str, title: str) -> go.Figure:
+    """:func:`helpcourse.figures.forest_plot` of module 01's relationship rows.
+
+    Rows without an interval are labelled as having none *in the course's evidence table* (the sources may
+    report one that the table does not hold).
+    """
+    fig = forest_plot(rows, x_title, title)
+    fig.data[1].name = NO_INTERVAL_LABEL
+    return fig
+
+
+def describe_relationship_forest(rows: pd.DataFrame, metric: str) -> str:
+    """Text alternative of :func:`relationship_forest_figure`: the range of estimates, ties at the top named."""
+    ranked = rows.sort_values("estimate", ascending=False, kind="stable")
+    top, bottom = ranked.iloc[0], ranked.iloc[-1]
+    n_no_ci = int((rows["ci_low"].isna() | rows["ci_high"].isna()).sum())
+    return (
+        f"Forest plot of {len(rows)} published meta-analytic results, on the {metric} scale. All lie above zero, "
+        f"from {bottom['label']} ({bottom['estimate']:.2f}) to {top['label']} ({top['estimate']:.2f}). "
+        f"Squares with bars show 95% confidence intervals; {n_no_ci} results have no interval in the course's "
+        f"evidence table and are drawn as open diamonds."
+    )

@@ -48,7 +48,7 @@ def _difference_parts(distribution: pd.DataFrame) -> dict[str, pd.DataFrame]:
 
 
 def caseload_recoveries_figure(summary, distribution: pd.DataFrame, r: float) -> go.Figure:
-    """Recovered clients per half of a caseload across simulated caseloads, and the difference between the halves.
+    """Clients above the median outcome per half of a caseload across simulated caseloads, and the difference.
 
     Parameters
     ----------
@@ -62,7 +62,8 @@ def caseload_recoveries_figure(summary, distribution: pd.DataFrame, r: float) ->
     Returns
     -------
     plotly.graph_objects.Figure
-        Left: trace 0 and 1, the mean recovered count of each half with a bar over the middle range of caseloads
+        Left: trace 0 and 1, the mean count above the median of each half, with a bar over the middle range of
+        caseloads
         (circle and square markers). Right: traces 2-4, how many caseloads showed each difference, split by
         which half was ahead (colour and bar pattern).
     """
@@ -94,10 +95,10 @@ def caseload_recoveries_figure(summary, distribution: pd.DataFrame, r: float) ->
             row=1, col=2,
         )
     fig.add_vline(x=0, line_dash="dash", line_color=PALETTE["grey"], line_width=2, opacity=1, row=1, col=2)
-    fig.update_xaxes(title_text="Recovered clients", range=[0, half], row=1, col=1)
+    fig.update_xaxes(title_text="Clients above the median outcome", range=[0, half], row=1, col=1)
     fig.update_yaxes(categoryorder="array", categoryarray=["Less empathic helpers", "More empathic helpers"],
                      row=1, col=1)
-    fig.update_xaxes(title_text="Difference in recovered clients", row=1, col=2)
+    fig.update_xaxes(title_text="Difference in clients above the median", row=1, col=2)
     fig.update_yaxes(title_text="Simulated caseloads", rangemode="tozero", row=1, col=2)
     fig.update_layout(barmode="overlay", bargap=0.05)
     base_layout(fig, caseload_title(summary, r), height=460)
@@ -111,7 +112,7 @@ def caseload_trace_values(summary, distribution: pd.DataFrame) -> list[dict[str,
     Returns
     -------
     list of dict
-        Two markers (more, then less empathic half) with ``x`` (the mean recovered count), ``array`` and
+        Two markers (more, then less empathic half) with ``x`` (the mean count above the median), ``array`` and
         ``arrayminus`` (the error bar up to the top and down to the bottom of the middle range) and
         ``hovertemplate``; then three bar traces (ahead, tied, behind) with ``x`` (differences) and ``y``
         (caseloads).
@@ -133,7 +134,7 @@ def caseload_trace_values(summary, distribution: pd.DataFrame) -> list[dict[str,
 
 def caseload_half_title(summary) -> str:
     """Title of the left panel of :func:`caseload_recoveries_figure`: the size of each half."""
-    return f"Recovered clients in each half (of {summary.n_clients // 2})"
+    return f"Clients above the median in each half (of {summary.n_clients // 2})"
 
 
 def caseload_title(summary, r: float) -> str:
@@ -147,12 +148,14 @@ def describe_caseload_recoveries(summary, r: float) -> str:
     half = summary.n_clients // 2
     return (
         f"{summary.n_caseloads:,} simulated caseloads of {summary.n_clients} clients, {half} seen by more and {half} "
-        f"by less empathic helpers, when empathy and outcome correlate r = {format_r(r)}. Clients of more empathic "
-        f"helpers: {_interval_text(summary.mean_more, summary.more_low, summary.more_high, summary.coverage)} "
-        f"recovered; clients of less empathic helpers: "
+        f"by less empathic helpers, when empathy and outcome correlate r = {format_r(r)}. Clients above the median "
+        f"outcome, of more empathic helpers: "
+        f"{_interval_text(summary.mean_more, summary.more_low, summary.more_high, summary.coverage)}; "
+        f"of less empathic helpers: "
         f"{_interval_text(summary.mean_less, summary.less_low, summary.less_high, summary.coverage)}. "
-        f"The more empathic half had more recoveries in {format_percent(summary.share_more_ahead)} of caseloads, "
-        f"as many in {format_percent(summary.share_tied)} and fewer in {format_percent(summary.share_less_ahead)}."
+        f"The more empathic half had more clients above the median in {format_percent(summary.share_more_ahead)} "
+        f"of caseloads, as many in {format_percent(summary.share_tied)} and fewer in "
+        f"{format_percent(summary.share_less_ahead)}."
     )
 
 

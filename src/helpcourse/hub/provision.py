@@ -137,13 +137,18 @@ def make_exchange(root: str | os.PathLike[str]) -> Path:
     return path
 
 
+def _admin_tool(name: str) -> str:
+    """The path of an account tool (``useradd``...): also found in /usr/sbin when PATH lacks it (the hub's PATH)."""
+    return shutil.which(name, path=f"{os.environ.get('PATH', '')}:/usr/sbin:/sbin:/usr/bin:/bin") or name
+
+
 def create_local_user(name: str, home_mode: int = 0o700) -> Path:
     """Create a local account with a home of its own (``useradd``) and close the home to others; return it.
 
     ``useradd`` makes homes world-readable on Debian unless ``HOME_MODE`` is set: one student could then read
     another's notebooks and the secret that opens their feedback.
     """
-    _run(["useradd", "--create-home", "--shell", "/bin/bash", "--user-group", name])
+    _run([_admin_tool("useradd"), "--create-home", "--shell", "/bin/bash", "--user-group", name])
     home = Path(pwd.getpwnam(name).pw_dir)
     os.chmod(home, home_mode)
     return home

@@ -34,6 +34,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--no-export", action="store_true", help="skip nbgrader export")
     parser.add_argument("--report", action="store_true", help="also write the class analytics report")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.add_argument("--publish", action="store_true",
+                        help="then send the final scores to the LMS (helpcourse-grade publish; docs/LMS.md)")
     return parser
 
 
@@ -74,6 +76,11 @@ def format_summary(report: CycleReport) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the grading cycle; exit 0 when every submission has a grade, 1 when some failed."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv and argv[0] in ("publish", "lti-key"):  # the LMS's subcommands (docs/LMS.md)
+        from helpcourse.lms.cli import main as lms_main
+
+        return lms_main(argv)
     args = _parser().parse_args(argv)
     course = load_course_root(Path(args.course_root))
     os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
@@ -107,7 +114,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  class report: {html_path}")
         for path in csv_paths:
             print(f"  table: {path}")
-    return 1 if report.count("failed") or report.count("kept") else 0
+    status = 1 if report.count("failed") or report.count("kept") else 0
+    if args.publish:
+        from helpcourse.lms.cli import publish_main
+
+        status = max(status, publish_main([args.assignment, "--course-root", str(course.root)]))
+    return status
 
 
 if __name__ == "__main__":

@@ -65,8 +65,8 @@ ANSWER_BANK: dict[str, dict[str, dict[str, list[str]]]] = {
             "wrong": ["effects.r_to_d(0.278)", "effects.r_to_d(0.28)", "0.256"],
         },
         "stronger_share": {
-            "right": ["effects.proportion_above_median_by_half(0.256)[0]", "0.58"],
-            "wrong": ["effects.proportion_above_median_by_half(0.256)[1]", "58", "0.667"],
+            "right": ["effects.proportion_above_median_by_half(0.256)[0]", "0.582"],
+            "wrong": ["effects.proportion_above_median_by_half(0.256)[1]", "58", "0.667", "0.58"],
         },
         "trial_odds_ratio": {
             "right": ["effects.odds_ratio(32, 127, 7, 66)", "2.84"],
@@ -79,11 +79,13 @@ ANSWER_BANK: dict[str, dict[str, dict[str, list[str]]]] = {
 
 #: Written answers by the points a grader gives them (the rubric's full, partial and weak answers).
 WRITTEN = {
-    3: "You're right that r squared is only about 8%, but across a caseload that is a lot of people: in a "
-       "stronger-alliance half about 59% end above the median outcome, against 41% in the weaker half. It is a "
-       "correlation, so it cannot show that the alliance causes the change. Could we look at both together?",
-    2: "8% sounds small but about 59% versus 41% of clients end above the median outcome, so it matters for many "
-       "clients. Technique matters too.",
+    3: "You're right that r squared is only about 8% of the variance, but across a caseload that still matters: in "
+       "a stronger-alliance half about 59% end above the median outcome, against 41% in the weaker half. It is a "
+       "correlation, so it cannot show that the alliance causes the change. I'd see the relationship and technique "
+       "as working together. Could we look at both in our cases?",
+    2: "I see why 8% sounds small. But about 59% versus 41% of clients end above the median outcome in the stronger "
+       "and the weaker alliance half, so it matters for many clients. Technique matters too, of course. Maybe we "
+       "can look at both.",
     1: "I think the relationship matters more than 8%, clients notice it.",
     0: "Technique is what counts.",
 }
