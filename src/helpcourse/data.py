@@ -618,7 +618,9 @@ _METAPSY_STR = [
 
 
 def load_metapsy_comparisons() -> pd.DataFrame:
-    """Metapsy database of psychotherapy versus control for adult depression: 900 effect sizes (one row per comparison and outcome measure) from 599 comparisons.
+    """Metapsy database of psychotherapy versus control for adult depression.
+
+    900 effect sizes (one row per comparison and outcome measure) from 599 comparisons.
 
     The source is ``;``-separated with decimal commas. Its bytes are valid UTF-8 and are decoded as
     such (decoding them as latin-1 garbles accented names, e.g. "sintomatología"); a few author

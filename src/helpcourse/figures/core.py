@@ -137,8 +137,8 @@ def describe_forest(rows: pd.DataFrame, metric: str) -> str:
     return (
         f"Forest plot of {len(rows)} published meta-analytic results, on the {metric} scale. All lie above zero, "
         f"from {bottom['label']} ({bottom['estimate']:.2f}) to {top['label']} ({top['estimate']:.2f}). "
-        f"Squares with bars show 95% confidence intervals; {n_no_ci} results have no interval in the course's evidence table "
-        f"and are drawn as open diamonds."
+        f"Squares with bars show 95% confidence intervals; {n_no_ci} results have no interval in the course's "
+        f"evidence table and are drawn as open diamonds."
     )
 
 
