@@ -18,8 +18,8 @@ Three parts, all pure functions:
   :func:`reply_question`, which turns one into a practice question with instant feedback
   (:func:`helpcourse.checks.choice_question`).
 
-What the attrition data cannot show: these trials compare a therapy with a control condition; clients were not
-asked which they preferred, so dropout here says nothing directly about accommodating preferences. Attrition also
+What the attrition data cannot show: these trials compare a therapy with a control condition; the database
+records no preferences, so dropout here says nothing directly about accommodating preferences. Attrition also
 mixes people who stopped therapy with people who completed it but missed the last assessment.
 """
 
