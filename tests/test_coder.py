@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpcourse import coder, data, figures
+from helpcourse import coder, data, figures, talk
 
 CLIENT = "I've been drinking a lot more since I lost my job, and my wife is really upset about it."
 
@@ -233,6 +233,7 @@ def test_practice_material_leaves_out_risk_topics_and_risk_statements():
     for frame in (statements, examples):
         topics = frame["topic"].astype(str).str.lower()
         assert not topics.str.contains("self-harm|violence").any()
+        assert not set(frame["transcript_id"]) & talk.RISK_TRANSCRIPTS  # e.g. #34, #96 (pregnancy), #111 (suicide)
     shown = pd.concat([statements["client"], statements["therapist_reply"], examples["client"],
                        examples["reflection"]])
     assert not shown.map(coder._mentions_risk).any()

@@ -10,7 +10,7 @@ from pathlib import Path
 import ipywidgets as widgets
 import pytest
 
-from helpcourse import coder, demos
+from helpcourse import coder, demos, talk
 
 
 @pytest.fixture(scope="session")
@@ -174,5 +174,6 @@ def test_the_practice_shows_nothing_from_the_self_harm_or_violence_sessions(prac
     """The widget gives no risk guidance, so none of its statements or examples comes from a risk topic."""
     for frame in (practice.statements, practice.examples):
         assert not frame["topic"].astype(str).str.contains("self-harm|violence").any()
+        assert not set(frame["transcript_id"]) & talk.RISK_TRANSCRIPTS
     shown = [practice.statements.iloc[i] for i in practice.order]
     assert not any(coder._mentions_risk(f"{row['client']} {row['therapist_reply']}") for row in shown)

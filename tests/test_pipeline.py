@@ -119,7 +119,7 @@ def graded_course(request, tmp_path_factory):
 PARTIAL_ANSWERS = {
     "ps08_capstone": {
         # Q1 copies the worked example's share at the intake (0), Q2 right as a whole number (2), Q3 right (1), Q4
-        # reads the higher rating as a repair (0), Q5 right in capitals (1), Q6 right (1), Q7 gives d itself
+        # reads the unchanged high rating as no rupture (0), Q5 right in capitals (1), Q6 right (1), Q7 gives d itself
         # instead of the probability (0), Q8 right (1): 6 points.
         "answers": {
             "share_as_high": (
@@ -189,7 +189,7 @@ PARTIAL_ANSWERS = {
             "congruence_d": "effects.d_to_r(0.23)",
             "more_per_100": "25",
             "small_ahead_share": "76.7",
-            "q6_choice": '"B"',
+            "q6_choice": '"A"',
             "reply_1": '"It sounds like you\'re worried people are making too much of your drinking."',
             "reply_2": '"Why don\'t you go out with your friends anyway?"',
         },
@@ -217,7 +217,7 @@ PARTIAL_ANSWERS = {
             "chance_better": "0.56",
             "within_r_no_slope": "0",
             "q4_choice": '"b"',
-            "q5_choice": '"A"',
+            "q5_choice": '"C"',
         },
         "points": 3.0,
     },

@@ -9,7 +9,7 @@ from collections import Counter
 import pandas as pd
 import pytest
 
-from helpcourse import data, skills
+from helpcourse import data, skills, talk
 
 # --------------------------------------------------------------------------------------------------
 # The practice bank
@@ -311,7 +311,8 @@ def test_real_data_annotators_disagree_widely(annomi_full):
 def test_real_examples_are_reflections_of_their_kind(annomi_full):
     examples = skills.reflection_examples(skills.one_annotator_per_transcript(annomi_full))
     assert examples["kind"].tolist() == ["simple"] * 3 + ["complex"] * 3
-    assert "stress" in examples.iloc[3]["helper"]
+    assert "break or reward" in examples.iloc[3]["helper"]
+    assert not set(examples["transcript_id"]) & talk.RISK_TRANSCRIPTS  # shown without a note on risk
     text = skills.format_reflection_examples(examples)
     assert text.count("SIMPLE reflection") == 3 and text.count("  Client: ") == 6
     with pytest.raises(ValueError, match="is not a complex reflection"):

@@ -72,7 +72,8 @@ class _Session:
 _SESSIONS: tuple[_Session, ...] = (
     _Session(0, "intake",
              "First meeting. Maya (34) lost her job as a school administrator five months ago. Low mood most days, "
-             "sleeping badly, tired, no longer seeing friends. Her GP suggested she come. I asked about suicide: "
+             "sleeping badly, tired, no longer seeing friends. Her GP suggested she come. She said she hates being "
+             "told what to do: her sister and her old manager 'always have a plan for me'. I asked about suicide: "
              "she has no thoughts of ending her life. We agreed to meet weekly; she fills in the symptom checklist "
              "and the alliance rating at every session.",
              "I'm not sure what talking is going to do. I just need to pull myself together.", 7, 3.6),
@@ -139,7 +140,10 @@ _SESSIONS: tuple[_Session, ...] = (
              "My sister started again about me being lazy, but this time I told her how it actually feels.",
              3, 4.5),
     _Session(13, "planning the ending",
-             "We talked about ending: one more session and a follow-up call in a month, her choice.",
+             "We talked about ending: one more session and a follow-up call in a month, her choice. Before planning "
+             "it I asked about the wish not to wake up she had at sessions 5 to 7: none for several weeks. We went "
+             "over what she would do and whom she would contact if those thoughts came back; I noted it as the "
+             "risk procedure requires and discussed the ending with my supervisor.",
              "I'm a bit nervous about stopping, but I think I can keep this going.", 3, 4.6),
     _Session(14, "ending",
              "Final session. We went through her charts together; she named what helped: being listened to, "
@@ -351,7 +355,7 @@ _DECISIONS: tuple[Decision, ...] = (
               "better outcomes (a correlation across many studies).",
          "d": "Jumping to a plan before she feels understood is the righting reflex of module 2, and it accepts "
               "the sister's frame that she has something to prove."},
-        ("confrontation_evidence_2007", "empathy_r_2018", "mi_vs_weak_g_2010"),
+        ("confrontation_evidence_2007", "empathy_r_2018"),
     ),
     Decision(
         "worksheet_preference", 3,
@@ -421,20 +425,22 @@ _DECISIONS: tuple[Decision, ...] = (
          "d": "Ask again how the thoughts of death have been; suggest ending, since the therapy has plainly failed."},
         "a",
         {"a": "Asking again about the thoughts of death she reported is right, within your agency's risk "
-              "procedures and with supervision. Discussing the scores with her and adapting the plan is how feedback "
-              "is meant to work; its average benefit is small, for clients not on track too, and it helps only "
-              "through what you do with it.",
-         "b": "The risk follow-up is right, but carrying on ignores the other signal: feedback can help only if "
-              "the helper acts on it.",
-         "c": "The risk follow-up is right, but feedback works by being used; hidden scores change nothing, and "
-              "she has a right to see them.",
+              "procedures and with supervision. Looking at the scores with her and adapting the plan together "
+              "fits collaboration and her right to see her own data. Feedback's average benefit is small, for "
+              "clients not on track too, and the evidence does not show which part of feedback helps.",
+         "b": "The risk follow-up is right, but carrying on ignores the other signal: two sessions above the band "
+              "are a reason to review the plan, not to wait.",
+         "c": "The risk follow-up is right, and a helper can act on scores the client never sees; but the scores "
+              "are hers, and hiding them rules out reviewing them together. The evidence does not show whether "
+              "sharing scores adds anything: collaboration and her right to her data are the reasons to share.",
          "d": "The risk follow-up is right, but two sessions above the band call for a conversation and a change "
               "of course, not an ending: the band is a prompt to look, not a verdict."},
         ("feedback_d_2021", "feedback_not_on_track_d_2021"),
     ),
     Decision(
         "reactance", 7,
-        "Session 7. Maya bristles whenever she is told what to do. How do you adapt?",
+        "Session 7. At intake Maya said she hates being told what to do, and she pushed back sharply when "
+        "pressed at session 4: she appears high in reactance. How do you adapt?",
         {"a": "Be more directive, so that she has clear instructions and knows exactly what to do.",
          "b": "Explain that pushing back against advice is part of the problem you are working on.",
          "c": "Keep your style the same as with every client, since being consistent builds trust.",

@@ -65,6 +65,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from helpcourse import data
+from helpcourse.talk import RISK_TRANSCRIPTS
 
 __all__ = [
     "CODES",
@@ -907,6 +908,8 @@ def _is_whole(text: str) -> bool:
 #: Session topics left out of the practice material. The practice widget gives no risk guidance, so its client
 #: statements and example reflections come from no session about self-harm or violence; statements that mention
 #: suicide, self-harm or harming someone are left out of every other session too (:func:`_mentions_risk`).
+#: Sessions that the course marks as touching on risk (:data:`helpcourse.talk.RISK_TRANSCRIPTS`: suicide mentioned,
+#: drinking in pregnancy, besides self-harm and violence) are left out as a whole.
 #: This filters only what the widget shows: the coder's training and evaluation use every utterance.
 PRACTICE_EXCLUDED_TOPICS: tuple[str, ...] = ("self-harm", "violence")
 
@@ -932,14 +935,20 @@ def _risk_topic(topics: pd.Series) -> pd.Series:
     return text.map(lambda topic: any(word in topic for word in PRACTICE_EXCLUDED_TOPICS))
 
 
+def _risk_session(transcript_ids: pd.Series) -> pd.Series:
+    """Whether each transcript is one the course marks as touching on risk (:data:`talk.RISK_TRANSCRIPTS`)."""
+    return transcript_ids.astype(int).isin(RISK_TRANSCRIPTS)
+
+
 def practice_statements(min_words: int = 12, max_words: int = 70) -> pd.DataFrame:
     """Client statements from AnnoMI to practise replying to, each with what the therapist said next.
 
     A statement qualifies when the client said it, it has ``min_words`` to ``max_words`` words, it is a whole
     utterance (not cut off at either end, nothing unintelligible), and the next utterance is the therapist's:
     a whole utterance of at least four words. The practice gives no risk guidance, so statements from sessions
-    about self-harm or violence (:data:`PRACTICE_EXCLUDED_TOPICS`), and statements whose words or therapist
-    reply mention suicide, self-harm or harming someone, are left out.
+    about self-harm or violence (:data:`PRACTICE_EXCLUDED_TOPICS`) or that the course marks as touching on risk
+    (:data:`helpcourse.talk.RISK_TRANSCRIPTS`), and statements whose words or therapist reply mention suicide,
+    self-harm or harming someone, are left out.
 
     Parameters
     ----------
@@ -949,7 +958,7 @@ def practice_statements(min_words: int = 12, max_words: int = 70) -> pd.DataFram
     Returns
     -------
     pandas.DataFrame
-        One row per statement (about 770, from high- and low-quality sessions): ``transcript_id``,
+        One row per statement (about 730, from high- and low-quality sessions): ``transcript_id``,
         ``utterance_id``, ``mi_quality`` (high, low), ``topic``, ``client`` (the statement),
         ``therapist_reply`` (what the therapist said next) and ``therapist_code`` (its expert code). Built
         once per Python session; each call returns a fresh copy.
@@ -986,6 +995,7 @@ def _practice_statements(min_words: int, max_words: int) -> pd.DataFrame:
         & (reply_words >= 4)
         & frame["therapist_code"].notna()
         & ~_risk_topic(frame["topic"])
+        & ~_risk_session(frame["transcript_id"])
         & ~frame["client"].map(_mentions_risk)
         & ~frame["therapist_reply"].map(_mentions_risk)
     )
@@ -1001,7 +1011,8 @@ def example_reflections(min_words: int = 8, max_words: int = 45) -> pd.DataFrame
     experts' code (majority code of the simple file) is a reflection, the annotators who coded it as one
     called it complex, it answers a client statement of 4 to 60 words, both are whole utterances, and the
     reflection has ``min_words`` to ``max_words`` words and no question mark (so that it reads as a statement).
-    As in :func:`practice_statements`, nothing comes from a session about self-harm or violence, and no client
+    As in :func:`practice_statements`, nothing comes from a session about self-harm or violence or one the course
+    marks as touching on risk (:data:`helpcourse.talk.RISK_TRANSCRIPTS`), and no client
     statement or reflection that mentions suicide, self-harm or harming someone is used.
 
     Returns
@@ -1039,6 +1050,7 @@ def _example_reflections(min_words: int, max_words: int) -> pd.DataFrame:
         & merged["reply"].map(_is_whole)
         & merged["client"].map(_is_whole)
         & ~_risk_topic(merged["topic"])
+        & ~_risk_session(merged["transcript_id"])
         & ~merged["client"].map(_mentions_risk)
         & ~merged["reply"].map(_mentions_risk)
     )

@@ -145,7 +145,11 @@ ITEMS: tuple[Item, ...] = (
         "I drink a bit more at weekends, but it's not a problem. I can stop whenever I want.",
         "You say you can stop whenever you want, but last week you told me you tried for a month and couldn't.",
         "confrontation",
-        "It sets two things the client said against each other: pointing out a contradiction is a confrontation.",
+        "It sets two things the client said against each other: pointing out a contradiction is a confrontation. "
+        "Used against someone who is playing down their drinking, a past failure like this tends to draw "
+        "sustain talk (arguing back, defending the drinking); motivational interviewing would use a "
+        "double-sided reflection instead (\"Drinking at weekends doesn't feel like a problem to you, and when "
+        "you tried to stop for a month it was harder than you expected.\").",
     ),
     Item(
         "school_meetings",
@@ -440,10 +444,11 @@ def practice(seed: int | None = 3) -> SkillsPractice:
 
 #: Clear examples of each kind of reflection in AnnoMI, chosen for the module: (transcript_id, utterance_id)
 #: of a therapist reflection that directly follows a client utterance, in high-quality sessions coded by one
-#: annotator.
+#: annotator. They are shown without a note on risk, so none comes from a session that the course marks as touching
+#: on risk (:data:`helpcourse.talk.RISK_TRANSCRIPTS`).
 REFLECTION_EXAMPLES: dict[str, tuple[tuple[int, int], ...]] = {
-    "simple": ((101, 28), (91, 22), (34, 2)),
-    "complex": ((111, 14), (111, 21), (34, 6)),
+    "simple": ((101, 28), (91, 22), (86, 25)),
+    "complex": ((38, 14), (71, 116), (6, 32)),
 }
 
 

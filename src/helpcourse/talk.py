@@ -36,6 +36,7 @@ __all__ = [
     "MitiThreshold",
     "RISK_CONTENT",
     "RISK_PRACTICE",
+    "RISK_TRANSCRIPTS",
     "THERAPIST_BEHAVIOUR_LABELS",
     "behaviour_counts",
     "behaviour_mix",
@@ -89,6 +90,10 @@ RISK_CONTENT: dict[int, str] = {
     34: "drinking in pregnancy",
     96: "drinking in pregnancy",
 }
+
+#: The ids of the sessions in :data:`RISK_CONTENT`, for material shown without the note on risk (the practice
+#: widgets of :mod:`helpcourse.coder` and the reflection examples of :mod:`helpcourse.skills` leave them out).
+RISK_TRANSCRIPTS: frozenset[int] = frozenset(RISK_CONTENT)
 
 #: What real practice requires wherever risk comes up.
 RISK_PRACTICE = ("In real cases, risk is asked about directly, the agency's risk and safeguarding procedures are "

@@ -10,8 +10,9 @@ computer, or the course server on a JupyterHub), sent nowhere else, and kept onl
 runs.
 
 The practice gives no risk guidance, so it shows no statement or example from AnnoMI's sessions about self-harm or
-violence, and none that mentions suicide, self-harm or harming someone (:func:`helpcourse.coder.practice_statements`
-and :func:`helpcourse.coder.example_reflections` leave them out).
+violence or from the sessions the course marks as touching on risk (:data:`helpcourse.talk.RISK_TRANSCRIPTS`), and
+none that mentions suicide, self-harm or harming someone (:func:`helpcourse.coder.practice_statements` and
+:func:`helpcourse.coder.example_reflections` leave them out).
 """
 
 from __future__ import annotations
