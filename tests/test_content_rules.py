@@ -16,6 +16,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from graded_answers import PRECISION
 
 from helpcourse import capstone, checks, evidence, preferences, strengths
 
@@ -87,7 +88,7 @@ def numeric_questions(path: Path) -> list[NumericQuestion]:
             continue
         question = _question(cell)
         hidden = "\n".join(HIDDEN.findall(cell.source))
-        call = re.search(r"checks\.assert_close_to\(\s*(?:float\()?(\w+)\)?,.*?decimals=(\d)", hidden, re.DOTALL)
+        call = PRECISION.search(hidden)
         prompt = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown" and _question(c) == question)
         found.append(NumericQuestion(path.stem, question, call.group(1) if call else "",
                                      int(call.group(2)) if call else -1, prompt, hidden))

@@ -15,12 +15,12 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from graded_answers import graded_precision
 from nbclient import NotebookClient
 
 REPO = Path(__file__).resolve().parents[1]
 MODULES = sorted((REPO / "course" / "modules").glob("*.ipynb"))
 EXERCISES = sorted((REPO / "course" / "exercises").glob("*/*.ipynb"))
-PRECISION = re.compile(r"checks\.assert_close_to\(\s*(?:float\()?(\w+)\)?,.*?decimals=(\d)", re.DOTALL)
 MARK = "__GRADED_ANSWERS__"
 pytestmark = pytest.mark.notebooks
 
@@ -34,7 +34,7 @@ def _execute(nb: nbformat.NotebookNode, folder: Path) -> nbformat.NotebookNode:
 def graded_answers(path: Path) -> dict[str, tuple[float, int]]:
     """Each numeric answer of an exercise's solutions, with the decimals its question asks for."""
     nb = nbformat.read(path, as_version=4)
-    precision = {name: int(decimals) for cell in nb.cells for name, decimals in PRECISION.findall(cell.source)}
+    precision = {name: n for cell in nb.cells for name, n in graded_precision(cell.source).items()}
     names = json.dumps(sorted(precision))
     nb.cells.append(nbformat.v4.new_code_cell(
         f"import json\nprint({MARK!r} + json.dumps({{n: float(globals()[n]) for n in {names}}}))"))

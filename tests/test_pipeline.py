@@ -20,6 +20,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from graded_answers import graded_precision
 
 REPO = Path(__file__).resolve().parents[1]
 EXERCISES = sorted(p.name for p in (REPO / "course" / "exercises").iterdir() if p.is_dir())
@@ -63,11 +64,7 @@ def answered(release: nbformat.NotebookNode, answers: dict[str, str]) -> nbforma
 def rounded(source: nbformat.NotebookNode) -> nbformat.NotebookNode:
     """The solutions with every numeric answer rounded to the decimals its question asks for (tolerance policy)."""
     nb = nbformat.from_dict(json.loads(json.dumps(source)))
-    precision = {}
-    for cell in nb.cells:
-        for name, decimals in re.findall(r"checks\.assert_close_to\(\s*(?:float\()?(\w+)\)?,.*?decimals=(\d)",
-                                         cell.source, re.DOTALL):
-            precision[name] = int(decimals)
+    precision = {name: n for cell in nb.cells for name, n in graded_precision(cell.source).items()}
     for cell in nb.cells:
         for name, decimals in precision.items():
             if re.search(rf"^{name} = \.\.\.$", cell.source, re.MULTILINE) and "### END SOLUTION" in cell.source:
