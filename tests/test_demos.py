@@ -7,7 +7,8 @@ import html
 import numpy as np
 import pytest
 
-from helpcourse import demos, effects, figures, findings, simulate
+from helpcourse import demos, effects, figures, findings
+from helpcourse.simulate import alliance as simulate_alliance
 
 
 def _scatter_r(fig) -> float:
@@ -28,8 +29,8 @@ def test_moving_the_slider_updates_the_same_figure():
     demo.r_slider.value = 0.5
     assert demo.figure is figure
     assert _scatter_r(figure) == pytest.approx(0.5, abs=1e-9)
-    clients = simulate.simulate_alliance_outcome(0.5, 200, seed=2018)
-    stronger, weaker = simulate.above_median_shares_by_alliance(clients)
+    clients = simulate_alliance.simulate_alliance_outcome(0.5, 200, seed=2018)
+    stronger, weaker = simulate_alliance.above_median_shares_by_alliance(clients)
     assert figure.data[2].y[0] == pytest.approx(stronger)
     assert figure.data[3].y[0] == pytest.approx(weaker)
     assert stronger + weaker == pytest.approx(1.0), "a median split of 200 clients"
@@ -43,7 +44,7 @@ def test_moving_the_slider_updates_the_same_figure():
 
 def test_line_and_bars_use_the_sample_median_outcome():
     demo = demos.correlation_explorer(r=0.28, n_clients=200)
-    clients = simulate.simulate_alliance_outcome(0.28, 200, seed=2018)
+    clients = simulate_alliance.simulate_alliance_outcome(0.28, 200, seed=2018)
     outcome = np.concatenate([np.asarray(demo.figure.data[i].y) for i in (0, 1)])
     line = demo.figure.layout.shapes[0].y0
     assert line == pytest.approx(np.median(outcome)) and line == pytest.approx(clients["outcome"].median())

@@ -7,7 +7,8 @@ import time
 import numpy as np
 import pytest
 
-from helpcourse import data, demos, evidence, figures, progress, simulate_monitoring
+from helpcourse import data, demos, evidence, figures, progress
+from helpcourse.simulate import monitoring as simulate_monitoring
 
 
 @pytest.fixture(scope="module")

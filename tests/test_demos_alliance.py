@@ -7,7 +7,8 @@ import time
 import numpy as np
 import pytest
 
-from helpcourse import data, demos, figures, metaanalysis, simulate, simulate_alliance
+from helpcourse import data, demos, figures, metaanalysis
+from helpcourse.simulate import alliance as simulate_alliance
 
 
 def _values(trace_x) -> list[float]:
@@ -97,8 +98,8 @@ def test_nhs_chart_plots_the_published_rates_with_distinct_dashes_and_markers():
 def test_alliance_levels_show_the_decomposition_of_the_simulated_clients():
     demo = demos.alliance_levels()
     assert (demo.n_therapists, demo.clients_per_therapist) == (50, 6)
-    clients = simulate.simulate_alliance_multilevel(50, 6, 0.6, 0.3, 0.2, seed=2007)
-    parts = simulate.decompose_alliance_correlation(clients)
+    clients = simulate_alliance.simulate_alliance_multilevel(50, 6, 0.6, 0.3, 0.2, seed=2007)
+    parts = simulate_alliance.decompose_alliance_correlation(clients)
     assert [a.text for a in demo.figure.layout.annotations] == list(figures.alliance_levels_titles(parts))
     assert sum(len(trace.x) for trace in demo.figure.data[:3]) == 650  # 300 clients, 50 therapists, 300 deviations
     x, y = np.asarray(demo.figure.data[1].x), np.asarray(demo.figure.data[1].y)
@@ -115,8 +116,8 @@ def test_alliance_levels_sliders_update_in_place():
     demo.within_slider.value = 0.0
     demo.share_slider.value = 0.4
     assert demo.figure is figure
-    clients = simulate.simulate_alliance_multilevel(50, 6, 0.6, 0.0, 0.4, seed=2007)
-    parts = simulate.decompose_alliance_correlation(clients)
+    clients = simulate_alliance.simulate_alliance_multilevel(50, 6, 0.6, 0.0, 0.4, seed=2007)
+    parts = simulate_alliance.decompose_alliance_correlation(clients)
     assert figure.layout.annotations[2].text == f"Within each therapist: r = {figures.format_r(parts['within_r'])}"
     deviations = np.asarray(figure.data[2].x), np.asarray(figure.data[2].y)
     assert np.corrcoef(*deviations)[0, 1] == pytest.approx(parts["within_r"])
@@ -142,12 +143,12 @@ def test_alliance_levels_send_only_the_arrays_a_slider_changes():
     style = sent[0]["style"]
     assert "x" not in style, "a slope leaves every alliance value where it is"
     assert sorted(sent[0]["traces"]) == [0, 1, 3, 4], "the between slope leaves the within-therapist panel alone"
-    clients = simulate.simulate_alliance_multilevel(50, 6, 0.9, 0.3, 0.2, seed=2007)
+    clients = simulate_alliance.simulate_alliance_multilevel(50, 6, 0.9, 0.3, 0.2, seed=2007)
     np.testing.assert_allclose(demo.figure.data[0].y, clients["outcome"])
     sent.clear()
     demo.share_slider.value = 0.3
     assert {"x", "y"} <= set(sent[0]["style"]), "the therapist share moves the alliance values too"
-    clients = simulate.simulate_alliance_multilevel(50, 6, 0.9, 0.3, 0.3, seed=2007)
+    clients = simulate_alliance.simulate_alliance_multilevel(50, 6, 0.9, 0.3, 0.3, seed=2007)
     np.testing.assert_allclose(demo.figure.data[0].x, clients["alliance"])
     np.testing.assert_allclose(demo.figure.data[0].y, clients["outcome"])
 

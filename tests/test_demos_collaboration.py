@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from helpcourse import data, demos, figures, preferences
-from helpcourse import simulate_preferences as sim
 from helpcourse.demos.common import LabelledIntSlider, LabelledSlider
+from helpcourse.simulate import preferences as sim
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from helpcourse import data, demos, effects, evidence, figures, simulate_caseload, skills
+from helpcourse import data, demos, effects, evidence, figures, skills
+from helpcourse.simulate import caseload as simulate_caseload
 
 
 def _summary(r: float, n: int, seed: int = 2018):

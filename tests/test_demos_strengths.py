@@ -8,7 +8,8 @@ import time
 import numpy as np
 import pytest
 
-from helpcourse import data, demos, figures, simulate_weak_evidence, strengths
+from helpcourse import data, demos, figures, strengths
+from helpcourse.simulate import weak_evidence as simulate_weak_evidence
 
 
 def _expected_bars(true_d: float, n: int, bias: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

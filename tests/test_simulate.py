@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from helpcourse.effects import proportion_above_median_by_half
-from helpcourse.simulate import (
+from helpcourse.simulate.alliance import (
     above_median_shares_by_alliance,
     decompose_alliance_correlation,
     estimate_therapist_share,

@@ -1,4 +1,4 @@
-"""Tests for helpcourse.simulate_alliance: exact expectations, hand computations, seeding and input checks."""
+"""Tests for helpcourse.simulate.alliance: exact expectations, hand computations, seeding and input checks."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpcourse.simulate import decompose_alliance_correlation, simulate_alliance_multilevel
-from helpcourse.simulate_alliance import (
+from helpcourse.simulate.alliance import decompose_alliance_correlation, simulate_alliance_multilevel
+from helpcourse.simulate.alliance import (
     alliance_levels,
     alliance_outcome_correlations,
     expected_alliance_correlations,

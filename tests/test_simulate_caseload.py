@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpcourse import simulate_caseload as sc
+from helpcourse.simulate import caseload as sc
 
 
 @pytest.mark.parametrize(

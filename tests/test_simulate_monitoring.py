@@ -1,4 +1,4 @@
-"""Tests for helpcourse.simulate_monitoring: exact expectations, hand counts, seeding and input checks."""
+"""Tests for helpcourse.simulate.monitoring: exact expectations, hand counts, seeding and input checks."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpcourse.simulate_monitoring import (
+from helpcourse.simulate.monitoring import (
     COMBINATIONS,
     alarm_counts,
     expected_policy_outcomes,

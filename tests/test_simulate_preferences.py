@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from helpcourse import simulate_preferences as sim
+from helpcourse.simulate import preferences as sim
 
 
 def test_matched_dropout_and_average_effect_by_hand():

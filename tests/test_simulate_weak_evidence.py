@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from helpcourse import simulate_weak_evidence as weak
+from helpcourse.simulate import weak_evidence as weak
 
 
 def test_p_value_of_a_known_study():

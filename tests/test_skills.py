@@ -9,7 +9,7 @@ from collections import Counter
 import pandas as pd
 import pytest
 
-from helpcourse import data, skills, talk
+from helpcourse import data, demos, skills, talk
 
 # --------------------------------------------------------------------------------------------------
 # The practice bank
@@ -175,7 +175,7 @@ def test_session_stops_at_the_last_item_and_restarts_clean():
 
 
 def test_widget_shows_one_item_with_five_labelled_buttons():
-    widget = skills.practice(seed=None)
+    widget = demos.skills_practice(seed=None)
     assert [b.description for b in widget.choices] == [s.label for s in skills.SKILLS.values()]
     assert all(b.tooltip for b in widget.choices)
     first = skills.ITEMS[0]
@@ -185,7 +185,7 @@ def test_widget_shows_one_item_with_five_labelled_buttons():
 
 
 def test_clicking_a_button_gives_feedback_and_score_then_next_moves_on():
-    widget = skills.practice(seed=None)
+    widget = demos.skills_practice(seed=None)
     first = skills.ITEMS[0]
     widget.choices[list(skills.SKILLS).index("advice")].click()
     assert "Not quite" in widget.feedback.value and "Score: 0 of 1" in widget.score.value

@@ -21,7 +21,7 @@ from numbers import Real
 
 import ipywidgets as widgets
 
-from helpcourse.choice_widget import ChoiceButtons
+from helpcourse.demos.choice import ChoiceButtons
 
 KINDS: dict[str, str] = {
     "proportion": "a proportion between 0 and 1",

@@ -2,18 +2,17 @@
 
 Module 03's skill naming (:class:`helpcourse.skills.PracticeSession`) and module 06's question reframing
 (:class:`helpcourse.strengths.ReframeSession`) are runs of this kind with their own items and feedback; their
-widgets share :class:`PracticeActions` for answering, moving on and starting again.
+widgets share :class:`helpcourse.demos.common.PracticeActions` for answering, moving on and starting again.
 """
 
 from __future__ import annotations
 
-import html
 from collections.abc import Sequence
-from typing import Any, Generic, TypeVar
+from typing import Generic, TypeVar
 
 import numpy as np
 
-__all__ = ["PracticeActions", "PracticeRun", "feedback_html", "practice_order", "score_text"]
+__all__ = ["PracticeRun", "practice_order", "score_text"]
 
 ItemT = TypeVar("ItemT")
 
@@ -113,48 +112,3 @@ class PracticeRun(Generic[ItemT]):
     def score(self) -> str:
         """The running score as text."""
         return score_text(self.correct, self.answered, len(self.items), self.task, self.done)
-
-
-def feedback_html(feedback: Any) -> str:
-    """Feedback (with ``correct`` and ``message``) as an announced, coloured paragraph with a tick or a cross."""
-    mark, colour = ("✔", "#006D4F") if feedback.correct else ("✘", "#A33B00")
-    message = html.escape(feedback.message)
-    return f'<p role="status" aria-live="polite" style="color:{colour}"><b>{mark}</b> {message}</p>'
-
-
-class PracticeActions:
-    """Answering, moving on and starting again, for a practice widget.
-
-    The widget has ``session`` (a :class:`PracticeRun` with an ``answer`` method), the HTML widgets ``feedback``
-    and ``score``, the button ``next_button``, and ``_show()``, which puts the current item on screen.
-    :attr:`last_note` is added to the feedback of the last item.
-    """
-
-    last_note = "That was the last item. Press <b>Start again</b> to go round once more."
-    session: Any
-    feedback: Any
-    score: Any
-    next_button: Any
-
-    def _show(self) -> None:
-        raise NotImplementedError
-
-    def choose(self, answer: str) -> Any:
-        """Answer the item on screen with ``answer``; show the feedback and the score, and return the feedback."""
-        feedback = self.session.answer(answer)
-        self.feedback.value = feedback_html(feedback)
-        self.score.value = f"<p>{html.escape(self.session.score())}</p>"
-        self.next_button.disabled = self.session.is_last
-        if self.session.is_last:
-            self.feedback.value += f"<p>{self.last_note}</p>"
-        return feedback
-
-    def advance(self) -> None:
-        """Show the next item."""
-        if self.session.next():
-            self._show()
-
-    def restart(self) -> None:
-        """Start again from the first item with a clean score."""
-        self.session.restart()
-        self._show()

@@ -9,7 +9,8 @@ Two parts:
   (``hill_skill_categories``) is not fully verified, so the course treats them as a teaching convention. The
   surface of a reply (a question mark, "you feel", "so", "it sounds like", "but") does not give its skill away:
   each such cue appears in replies of more than one skill. :class:`PracticeSession` holds the logic (order,
-  instant feedback, a running score counted on first tries) and :class:`SkillsPractice` is the widget around it;
+  instant feedback, a running score counted on first tries); the widget around it is
+  :func:`helpcourse.demos.relationship.skills_practice`;
   the practice is never graded.
 * **Reflections in AnnoMI** (real data from demonstration role-plays). How many of a helper's reflections are
   *simple* (staying close to what the client said) or *complex* (adding meaning or feeling), per transcript,
@@ -25,11 +26,9 @@ Manual 4.2.1*.
 
 from __future__ import annotations
 
-import html
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import ipywidgets as widgets
 import numpy as np
 import pandas as pd
 
@@ -43,13 +42,11 @@ __all__ = [
     "PracticeSession",
     "Skill",
     "SkillFeedback",
-    "SkillsPractice",
     "complex_share_by_annotator",
     "feedback_for_skill",
     "format_reflection_examples",
     "miti_complex_thresholds",
     "one_annotator_per_transcript",
-    "practice",
     "practice_order",
     "reflection_examples",
     "reflections_by_quality",
@@ -375,67 +372,6 @@ class PracticeSession(practice_bank.PracticeRun[Item]):
         feedback = feedback_for_skill(self.current, chosen)
         self.record(feedback.correct)
         return feedback
-
-
-# --------------------------------------------------------------------------------------------------
-# The practice widget
-# --------------------------------------------------------------------------------------------------
-
-
-class SkillsPractice(practice_bank.PracticeActions, widgets.VBox):
-    """Name the skill in a helper's reply: one item at a time, five labelled buttons, instant feedback, a score.
-
-    Every control is a button, reachable with the Tab key and pressed with Enter or Space. Nothing is graded.
-    """
-
-    last_note = "That was the last reply. Press <b>Start again</b> to go round once more."
-
-    def __init__(self, items: Sequence[Item] = ITEMS, seed: int | None = 3) -> None:
-        self.session = PracticeSession(items, seed)
-        self.counter = widgets.HTML()
-        self.exchange = widgets.HTML()
-        self.choices = [
-            widgets.Button(description=skill.label, tooltip=f"{skill.label}: {skill.definition}",
-                           layout=widgets.Layout(width="auto"))
-            for skill in SKILLS.values()
-        ]
-        for button, code in zip(self.choices, SKILLS, strict=True):
-            button.on_click(lambda _button, code=code: self.choose(code))
-        self.feedback = widgets.HTML()
-        self.score = widgets.HTML()
-        self.next_button = widgets.Button(description="Next reply", button_style="primary", icon="arrow-right",
-                                          tooltip="Show the next client statement and reply", disabled=True)
-        self.next_button.on_click(lambda _button: self.advance())
-        self.restart_button = widgets.Button(description="Start again", icon="refresh",
-                                             tooltip="Start again from the first reply with a clean score")
-        self.restart_button.on_click(lambda _button: self.restart())
-        self._show()
-        super().__init__([
-            self.counter,
-            self.exchange,
-            widgets.HTML("<b>Which skill is the helper using?</b>"),
-            widgets.HBox(self.choices, layout=widgets.Layout(flex_flow="row wrap")),
-            self.feedback,
-            widgets.HBox([self.next_button, self.restart_button]),
-            self.score,
-        ])
-
-    def _show(self) -> None:
-        item = self.session.current
-        position = self.session.position + 1
-        self.counter.value = f"<b>Reply {position} of {len(self.session.items)}</b>"
-        self.exchange.value = (
-            f"<p><b>Client:</b> “{html.escape(item.client)}”</p>"
-            f"<p><b>Helper:</b> “{html.escape(item.helper)}”</p>"
-        )
-        self.feedback.value = ""
-        self.next_button.disabled = True
-        self.score.value = f"<p>{html.escape(self.session.score())}</p>"
-
-
-def practice(seed: int | None = 3) -> SkillsPractice:
-    """Show the helping-skills practice (module 03)."""
-    return SkillsPractice(ITEMS, seed)
 
 
 # --------------------------------------------------------------------------------------------------

@@ -14,7 +14,8 @@ import pytest
 from module_expectations import DemoExpectation, _live_text, _press
 from ui_harness import CellInfo, NotebookPage, poll
 
-from helpcourse import demos, evidence, figures, simulate_caseload
+from helpcourse import demos, evidence, figures
+from helpcourse.simulate import caseload as simulate_caseload
 
 TOL = 1e-12
 

@@ -19,7 +19,8 @@ import pytest
 from module_expectations import DemoExpectation, _live_text, _press
 from ui_harness import CellInfo, NotebookPage, poll
 
-from helpcourse import data, demos, figures, metaanalysis, simulate, simulate_alliance
+from helpcourse import data, demos, figures, metaanalysis
+from helpcourse.simulate import alliance as simulate_alliance
 
 TOL = 1e-9
 
@@ -122,8 +123,8 @@ def _r(x: np.ndarray, y: np.ndarray) -> float:
 
 def _assert_levels_show(nbpage: NotebookPage, cell: CellInfo, share: float, between: float, within: float) -> None:
     settings = _levels_settings()
-    clients = simulate.simulate_alliance_multilevel(settings["n_therapists"], settings["clients_per_therapist"],
-                                                    between, within, share, seed=settings["seed"])
+    clients = simulate_alliance.simulate_alliance_multilevel(
+        settings["n_therapists"], settings["clients_per_therapist"], between, within, share, seed=settings["seed"])
     # therapist averages and each client's distance from them, computed here with pandas
     means = clients.groupby("therapist_id", sort=True)[["alliance", "outcome"]].mean()
     own = means.loc[clients["therapist_id"]].to_numpy()

@@ -10,7 +10,7 @@ from module_expectations import DemoExpectation, _live_text, _press
 from ui_harness import CellInfo, NotebookPage, poll
 
 from helpcourse import data, demos, figures, metaanalysis, preferences
-from helpcourse import simulate_preferences as sim
+from helpcourse.simulate import preferences as sim
 
 #: Seconds to wait for the kernel's update to reach the plot (a few on a quiet machine, far more under heavy load).
 UPDATE_TIMEOUT = 60.0

@@ -9,7 +9,8 @@ import pytest
 from module_expectations import DemoExpectation, _live_text, _press
 from ui_harness import CellInfo, NotebookPage, poll
 
-from helpcourse import data, demos, figures, simulate_weak_evidence, strengths
+from helpcourse import data, demos, figures, strengths
+from helpcourse.simulate import weak_evidence as simulate_weak_evidence
 
 
 def _choose(nbpage: NotebookPage, button) -> None:

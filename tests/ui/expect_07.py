@@ -9,7 +9,8 @@ import pytest
 from module_expectations import DemoExpectation, _live_text, _press
 from ui_harness import CellInfo, NotebookPage, poll
 
-from helpcourse import data, demos, evidence, figures, progress, simulate_monitoring
+from helpcourse import data, demos, evidence, figures, progress
+from helpcourse.simulate import monitoring as simulate_monitoring
 
 
 def _floats(values) -> np.ndarray:

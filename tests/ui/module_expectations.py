@@ -22,7 +22,8 @@ import numpy as np
 import pytest
 from ui_harness import CellInfo, NotebookPage, poll
 
-from helpcourse import data, demos, effects, evidence, figures, findings, simulate
+from helpcourse import data, demos, effects, evidence, figures, findings
+from helpcourse.simulate import alliance as simulate_alliance
 
 
 @dataclass(frozen=True)
@@ -53,8 +54,8 @@ def _assert_correlation_explorer_shows(nbpage: NotebookPage, cell: CellInfo, r: 
     """The scatter holds the seeded clients for (r, n), its sample r is r, the dotted line is at their median outcome,
     the bars are their shares above that median (two shares that add up to 1 for an even n)."""
     seed = inspect.signature(demos.correlation_explorer).parameters["seed"].default
-    clients = simulate.simulate_alliance_outcome(r, n, seed=seed)
-    stronger, weaker = simulate.above_median_shares_by_alliance(clients)
+    clients = simulate_alliance.simulate_alliance_outcome(r, n, seed=seed)
+    stronger, weaker = simulate_alliance.above_median_shares_by_alliance(clients)
     if n % 2 == 0:
         assert stronger + weaker == pytest.approx(1.0, abs=1e-12), "a median split: the two shares add up to 1"
     title = f"r = {figures.format_r(r)} ({n} simulated clients)"

@@ -1,21 +1,121 @@
 """Interactive demos: a figure builder from :mod:`helpcourse.figures` wired to labelled ipywidgets controls.
 
-One file per topic (``reading`` for module 01, ...), all re-exported here, so notebooks write
-``demos.correlation_explorer()``.
+One file per module topic (``reading`` for module 01, ..., ``capstone`` for module 08; ``practice`` is the reply
+practice of modules 03 and 08); the widget building blocks they share are in :mod:`helpcourse.demos.common`
+(sliders, the figure widget, the text alternative, the practice-bank buttons) and :mod:`helpcourse.demos.choice`
+(the keyboard-friendly multiple-choice control). ``docs/ARCHITECTURE.md`` maps each module to its files.
 
-Demos hold no statistics of their own: they call :mod:`helpcourse.simulate`, :mod:`helpcourse.effects` and
-:mod:`helpcourse.findings`, and update the traces of one ``FigureWidget`` inside ``batch_update()``. Every demo
-is an ``ipywidgets.VBox`` (controls, figure, a live text alternative), so a notebook cell shows it with one call
-and a test can drive its controls directly.
+Notebooks write ``demos.correlation_explorer()``: every public name of every topic is reachable here, but a topic's
+file is imported only when one of its names is first used, so a notebook loads only its own demos.
+
+Demos hold no statistics of their own: they call :mod:`helpcourse.simulate`, :mod:`helpcourse.effects` and the
+analysis modules, and update the traces of one ``FigureWidget`` inside ``batch_update()``. Every demo is an
+``ipywidgets.VBox`` (controls, figure, a live text alternative), so a notebook cell shows it with one call and a
+test can drive its controls directly.
 """
 
-from helpcourse.demos.adapting import *  # noqa: F403
-from helpcourse.demos.alliance import *  # noqa: F403
-from helpcourse.demos.capstone import *  # noqa: F403
-from helpcourse.demos.collaboration import *  # noqa: F403
-from helpcourse.demos.common import SLIDER_LAYOUT, SLIDER_STYLE, live_text  # noqa: F401
-from helpcourse.demos.facilitate import *  # noqa: F403
-from helpcourse.demos.practice import *  # noqa: F403
-from helpcourse.demos.reading import *  # noqa: F403
-from helpcourse.demos.relationship import *  # noqa: F403
-from helpcourse.demos.strengths import *  # noqa: F403
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from helpcourse.demos.common import SLIDER_LAYOUT, SLIDER_STYLE, live_text
+
+#: The public names of each topic's file (its ``__all__``; ``tests/test_architecture.py`` keeps the two equal).
+TOPIC_NAMES: dict[str, tuple[str, ...]] = {
+    "adapting": (
+        "ADAPTATION_FINDINGS",
+        "BANDS",
+        "MatchingSimulator",
+        "MonitoringAlarm",
+        "ProgressExplorer",
+        "StaticFigure",
+        "adaptation_forest",
+        "band_name",
+        "dose_effect_chart",
+        "matching_simulator",
+        "monitoring_alarm",
+        "progress_explorer",
+        "tailoring_chart",
+    ),
+    "alliance": (
+        "AllianceLevels",
+        "EarlyImprovement",
+        "TherapyForest",
+        "alliance_levels",
+        "early_improvement_explorer",
+        "nhs_recovery_chart",
+        "therapy_forest",
+    ),
+    "capstone": (
+        "CASE_TRANSCRIPT_ID",
+        "CaseDashboard",
+        "CaseReplyPractice",
+        "case_dashboard",
+        "case_reply_practice",
+    ),
+    "collaboration": (
+        "DropoutForest",
+        "PreferenceTrialDemo",
+        "dropout_forest",
+        "preference_trial",
+    ),
+    "facilitate": (
+        "LabelledDropdown",
+        "NextTalkExplorer",
+        "QualityComparison",
+        "TranscriptExplorer",
+        "behaviour_mix_figure",
+        "next_talk_explorer",
+        "quality_comparison",
+        "transcript_explorer",
+    ),
+    "practice": (
+        "PracticeRecord",
+        "ReplyPractice",
+        "describe_session",
+        "reply_practice",
+    ),
+    "reading": (
+        "CorrelationExplorer",
+        "RelationshipForest",
+        "TREATMENT_LABELS",
+        "correlation_explorer",
+        "quit_rates_figure",
+        "relationship_forest",
+    ),
+    "relationship": (
+        "EmpathyCaseload",
+        "SkillsPractice",
+        "empathy_caseload",
+        "finding_correlations",
+        "reflections_figure",
+        "skills_practice",
+    ),
+    "strengths": (
+        "ContactOddsRatios",
+        "ReframePractice",
+        "WeakEvidenceExplorer",
+        "contact_odds_ratios",
+        "reframe_practice",
+        "weak_evidence_explorer",
+    ),
+}
+
+_TOPIC_OF = {name: topic for topic, names in TOPIC_NAMES.items() for name in names}
+
+__all__ = ["SLIDER_LAYOUT", "SLIDER_STYLE", "TOPIC_NAMES", "live_text", *sorted(_TOPIC_OF)]
+
+
+def __getattr__(name: str) -> Any:
+    """Import the topic file that defines ``name`` on first use (PEP 562) and return the name."""
+    topic = _TOPIC_OF.get(name)
+    if topic is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{topic}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_TOPIC_OF})

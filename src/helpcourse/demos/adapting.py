@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from helpcourse import figures, progress, simulate_monitoring
+from helpcourse import figures, progress
 from helpcourse.demos.common import (
     SLIDER_LAYOUT,
     SLIDER_STYLE,
@@ -20,6 +20,7 @@ from helpcourse.demos.common import (
     LabelledSlider,
     live_text,
 )
+from helpcourse.simulate import monitoring as simulate_monitoring
 
 __all__ = [
     "ADAPTATION_FINDINGS",

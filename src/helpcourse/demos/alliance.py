@@ -6,7 +6,7 @@ import ipywidgets as widgets
 import numpy as np
 import pandas as pd
 
-from helpcourse import figures, metaanalysis, simulate, simulate_alliance
+from helpcourse import figures, metaanalysis
 from helpcourse.demos.common import (
     SLIDER_LAYOUT,
     SLIDER_STYLE,
@@ -15,6 +15,7 @@ from helpcourse.demos.common import (
     LabelledSlider,
     live_text,
 )
+from helpcourse.simulate import alliance as simulate_alliance
 
 __all__ = [
     "AllianceLevels",
@@ -150,12 +151,12 @@ class AllianceLevels(widgets.VBox):
         super().__init__([controls, self.figure, self.description])
 
     def _compute(self):
-        clients = simulate.simulate_alliance_multilevel(
+        clients = simulate_alliance.simulate_alliance_multilevel(
             self.n_therapists, self.clients_per_therapist, self.between_slider.value, self.within_slider.value,
             self.share_slider.value, seed=self.seed,
         )
         means, deviations = simulate_alliance.alliance_levels(clients)
-        return clients, means, deviations, simulate.decompose_alliance_correlation(clients)
+        return clients, means, deviations, simulate_alliance.decompose_alliance_correlation(clients)
 
     def _expected(self) -> dict[str, float]:
         return simulate_alliance.expected_alliance_correlations(

@@ -7,7 +7,6 @@ import numpy as np
 import pandas as pd
 
 from helpcourse import figures, preferences
-from helpcourse import simulate_preferences as sim
 from helpcourse.demos.common import (
     SLIDER_LAYOUT,
     SLIDER_STYLE,
@@ -17,6 +16,7 @@ from helpcourse.demos.common import (
     live_text,
 )
 from helpcourse.metaanalysis import CONTROL_TYPES
+from helpcourse.simulate import preferences as sim
 
 __all__ = ["DropoutForest", "PreferenceTrialDemo", "dropout_forest", "preference_trial"]
 
@@ -29,7 +29,7 @@ class PreferenceTrialDemo(widgets.VBox):
 
     Controls: the effect of matching for clients with a strong preference (d), the share of clients with a strong
     preference, dropout when not matched, the odds ratio of dropout (not matched versus matched) and the clients
-    per arm. Everything shown comes from :mod:`helpcourse.simulate_preferences` with a fixed seed.
+    per arm. Everything shown comes from :mod:`helpcourse.simulate.preferences` with a fixed seed.
     """
 
     def __init__(

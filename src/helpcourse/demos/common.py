@@ -1,4 +1,5 @@
-"""Widgets shared by every demo: control styles, sliders that screen readers can name, the live text alternative."""
+"""Widgets shared by every demo: control styles, sliders that screen readers can name, the live text alternative,
+and the buttons of the practice banks (answer, next, start again)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import functools
 import html
 import json
 from pathlib import Path
+from typing import Any
 
 import anywidget
 import ipywidgets as widgets
@@ -191,3 +193,54 @@ class FigureWidget(go.FigureWidget):
     def open(self) -> None:
         if not getattr(self, "_connect_later", False):
             super().open()
+
+
+# --------------------------------------------------------------------------------------------------
+# Practice banks (module 03's skill naming, module 06's reframing)
+# --------------------------------------------------------------------------------------------------
+
+
+def feedback_html(feedback: Any) -> str:
+    """Feedback (with ``correct`` and ``message``) as an announced, coloured paragraph with a tick or a cross."""
+    mark, colour = ("✔", "#006D4F") if feedback.correct else ("✘", "#A33B00")
+    message = html.escape(feedback.message)
+    return f'<p role="status" aria-live="polite" style="color:{colour}"><b>{mark}</b> {message}</p>'
+
+
+class PracticeActions:
+    """Answering, moving on and starting again, for a practice widget.
+
+    The widget has ``session`` (a :class:`helpcourse.practice_bank.PracticeRun` with an ``answer`` method), the HTML
+    widgets ``feedback`` and ``score``, the button ``next_button``, and ``_show()``, which puts the current item on
+    screen.
+    :attr:`last_note` is added to the feedback of the last item.
+    """
+
+    last_note = "That was the last item. Press <b>Start again</b> to go round once more."
+    session: Any
+    feedback: Any
+    score: Any
+    next_button: Any
+
+    def _show(self) -> None:
+        raise NotImplementedError
+
+    def choose(self, answer: str) -> Any:
+        """Answer the item on screen with ``answer``; show the feedback and the score, and return the feedback."""
+        feedback = self.session.answer(answer)
+        self.feedback.value = feedback_html(feedback)
+        self.score.value = f"<p>{html.escape(self.session.score())}</p>"
+        self.next_button.disabled = self.session.is_last
+        if self.session.is_last:
+            self.feedback.value += f"<p>{self.last_note}</p>"
+        return feedback
+
+    def advance(self) -> None:
+        """Show the next item."""
+        if self.session.next():
+            self._show()
+
+    def restart(self) -> None:
+        """Start again from the first item with a clean score."""
+        self.session.restart()
+        self._show()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ipywidgets as widgets
 
-from helpcourse import evidence, figures, findings, simulate
+from helpcourse import evidence, figures, findings
 from helpcourse.demos.common import (
     SLIDER_LAYOUT,
     SLIDER_STYLE,
@@ -13,6 +13,7 @@ from helpcourse.demos.common import (
     LabelledSlider,
     live_text,
 )
+from helpcourse.simulate import alliance as simulate_alliance
 
 __all__ = [
     "CorrelationExplorer",
@@ -54,8 +55,8 @@ class CorrelationExplorer(widgets.VBox):
         super().__init__([widgets.VBox([self.r_slider, self.n_slider]), self.figure, self.description])
 
     def _compute(self):
-        clients = simulate.simulate_alliance_outcome(self.r_slider.value, self.n_slider.value, seed=self.seed)
-        stronger, weaker = simulate.above_median_shares_by_alliance(clients)
+        clients = simulate_alliance.simulate_alliance_outcome(self.r_slider.value, self.n_slider.value, seed=self.seed)
+        stronger, weaker = simulate_alliance.above_median_shares_by_alliance(clients)
         return clients, stronger, weaker
 
     def _update(self, _change: dict | None = None) -> None:

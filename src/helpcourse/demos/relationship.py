@@ -2,24 +2,31 @@
 
 from __future__ import annotations
 
+import html
+from collections.abc import Sequence
+
 import ipywidgets as widgets
 import pandas as pd
 
-from helpcourse import effects, evidence, figures, simulate_caseload, skills
+from helpcourse import effects, evidence, figures, skills
 from helpcourse.demos.common import (
     SLIDER_LAYOUT,
     SLIDER_STYLE,
     FigureWidget,
     LabelledIntSlider,
     LabelledSlider,
+    PracticeActions,
     live_text,
 )
+from helpcourse.simulate import caseload as simulate_caseload
 
 __all__ = [
     "EmpathyCaseload",
+    "SkillsPractice",
     "empathy_caseload",
     "finding_correlations",
     "reflections_figure",
+    "skills_practice",
 ]
 
 
@@ -118,3 +125,64 @@ def reflections_figure(table: pd.DataFrame) -> widgets.VBox:
     fig = figures.complex_reflections_figure(table, thresholds)
     text = figures.describe_complex_reflections(table, thresholds)
     return widgets.VBox([FigureWidget(fig), widgets.HTML(live_text(text))])
+
+
+# --------------------------------------------------------------------------------------------------
+# Naming the skill in a reply (the widget around helpcourse.skills.PracticeSession)
+# --------------------------------------------------------------------------------------------------
+
+
+class SkillsPractice(PracticeActions, widgets.VBox):
+    """Name the skill in a helper's reply: one item at a time, five labelled buttons, instant feedback, a score.
+
+    Every control is a button, reachable with the Tab key and pressed with Enter or Space. Nothing is graded.
+    """
+
+    last_note = "That was the last reply. Press <b>Start again</b> to go round once more."
+
+    def __init__(self, items: Sequence[skills.Item] = skills.ITEMS, seed: int | None = 3) -> None:
+        self.session = skills.PracticeSession(items, seed)
+        self.counter = widgets.HTML()
+        self.exchange = widgets.HTML()
+        self.choices = [
+            widgets.Button(description=skill.label, tooltip=f"{skill.label}: {skill.definition}",
+                           layout=widgets.Layout(width="auto"))
+            for skill in skills.SKILLS.values()
+        ]
+        for button, code in zip(self.choices, skills.SKILLS, strict=True):
+            button.on_click(lambda _button, code=code: self.choose(code))
+        self.feedback = widgets.HTML()
+        self.score = widgets.HTML()
+        self.next_button = widgets.Button(description="Next reply", button_style="primary", icon="arrow-right",
+                                          tooltip="Show the next client statement and reply", disabled=True)
+        self.next_button.on_click(lambda _button: self.advance())
+        self.restart_button = widgets.Button(description="Start again", icon="refresh",
+                                             tooltip="Start again from the first reply with a clean score")
+        self.restart_button.on_click(lambda _button: self.restart())
+        self._show()
+        super().__init__([
+            self.counter,
+            self.exchange,
+            widgets.HTML("<b>Which skill is the helper using?</b>"),
+            widgets.HBox(self.choices, layout=widgets.Layout(flex_flow="row wrap")),
+            self.feedback,
+            widgets.HBox([self.next_button, self.restart_button]),
+            self.score,
+        ])
+
+    def _show(self) -> None:
+        item = self.session.current
+        position = self.session.position + 1
+        self.counter.value = f"<b>Reply {position} of {len(self.session.items)}</b>"
+        self.exchange.value = (
+            f"<p><b>Client:</b> “{html.escape(item.client)}”</p>"
+            f"<p><b>Helper:</b> “{html.escape(item.helper)}”</p>"
+        )
+        self.feedback.value = ""
+        self.next_button.disabled = True
+        self.score.value = f"<p>{html.escape(self.session.score())}</p>"
+
+
+def skills_practice(seed: int | None = 3) -> SkillsPractice:
+    """Show the helping-skills practice (module 03): name the skill in a helper's reply."""
+    return SkillsPractice(skills.ITEMS, seed)

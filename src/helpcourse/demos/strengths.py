@@ -9,15 +9,17 @@ from collections.abc import Sequence
 import ipywidgets as widgets
 import pandas as pd
 
-from helpcourse import figures, practice_bank, simulate_weak_evidence, strengths
+from helpcourse import figures, strengths
 from helpcourse.demos.common import (
     SLIDER_LAYOUT,
     SLIDER_STYLE,
     FigureWidget,
     LabelledIntSlider,
     LabelledSlider,
+    PracticeActions,
     live_text,
 )
+from helpcourse.simulate import weak_evidence as simulate_weak_evidence
 
 __all__ = [
     "ContactOddsRatios",
@@ -36,7 +38,7 @@ class WeakEvidenceExplorer(widgets.VBox):
     for what gets reported (all studies, or only those that found a significant benefit). The histogram shows
     every study's estimated d, split into studies that found a significant benefit and the others, with lines at
     the true effect and at the average reported effect. Every change redraws from
-    :func:`helpcourse.simulate_weak_evidence.simulate_small_studies` with the same seed.
+    :func:`helpcourse.simulate.weak_evidence.simulate_small_studies` with the same seed.
     """
 
     def __init__(self, true_d: float = 0.0, n_per_group: int = 10, selection_bias: float = 0.0,
@@ -158,7 +160,7 @@ def contact_odds_ratios(arms: pd.DataFrame, method: str = "pm") -> ContactOddsRa
     return ContactOddsRatios(arms, method)
 
 
-class ReframePractice(practice_bank.PracticeActions, widgets.VBox):
+class ReframePractice(PracticeActions, widgets.VBox):
     """From deficit-focused to strength-focused questions: one item at a time, instant feedback, a score.
 
     Each item shows what a client said, a deficit-focused question and three reformulations, lettered a to c;

@@ -43,7 +43,7 @@ HELPER_STYLES: dict[str, dict[str, str]] = {
     "non-directive": {"name": "Non-directive helper", "color": PALETTE["orange"], "pattern": "/"},
 }
 
-#: The three policies of :func:`helpcourse.simulate_monitoring.expected_policy_outcomes`, in display order.
+#: The three policies of :func:`helpcourse.simulate.monitoring.expected_policy_outcomes`, in display order.
 POLICY_LABELS: dict[str, str] = {
     "always_directive": "Always directive",
     "always_non_directive": "Always non-directive",
@@ -268,9 +268,9 @@ def matching_figure(summary: pd.DataFrame, policies: dict[str, float], matching_
     Parameters
     ----------
     summary : pandas.DataFrame
-        :func:`helpcourse.simulate_monitoring.matching_summary` output.
+        :func:`helpcourse.simulate.monitoring.matching_summary` output.
     policies : dict
-        :func:`helpcourse.simulate_monitoring.expected_policy_outcomes` output.
+        :func:`helpcourse.simulate.monitoring.expected_policy_outcomes` output.
     matching_d, share_high : float
         The settings, shown in the title.
 
@@ -337,11 +337,11 @@ def alarm_figure(clients: pd.DataFrame, threshold: float, counts: dict[str, floa
     Parameters
     ----------
     clients : pandas.DataFrame
-        :func:`helpcourse.simulate_monitoring.simulate_monitoring_alarm` output.
+        :func:`helpcourse.simulate.monitoring.simulate_monitoring_alarm` output.
     threshold : float
         The alarm threshold (a vertical line on the left panel).
     counts : dict
-        :func:`helpcourse.simulate_monitoring.alarm_counts` output at that threshold.
+        :func:`helpcourse.simulate.monitoring.alarm_counts` output at that threshold.
     check_session : int
         The session of the check, shown in the title.
 

@@ -302,11 +302,13 @@ def alliance_levels_figure(
     Parameters
     ----------
     clients
-        Clients with ``alliance`` and ``outcome`` (from :func:`helpcourse.simulate.simulate_alliance_multilevel`).
+        Clients with ``alliance`` and ``outcome``
+        (from :func:`helpcourse.simulate.alliance.simulate_alliance_multilevel`).
     therapist_means, deviations
-        The two tables of :func:`helpcourse.simulate_alliance.alliance_levels`.
+        The two tables of :func:`helpcourse.simulate.alliance.alliance_levels`.
     parts
-        The correlations of :func:`helpcourse.simulate.decompose_alliance_correlation`, shown in the panel titles.
+        The correlations of :func:`helpcourse.simulate.alliance.decompose_alliance_correlation`, shown in the
+        panel titles.
 
     Returns
     -------
@@ -374,9 +376,9 @@ def early_improvement_figure(clients: pd.DataFrame, correlations: dict[str, floa
     Parameters
     ----------
     clients
-        The table of :func:`helpcourse.simulate_alliance.simulate_early_improvement`.
+        The table of :func:`helpcourse.simulate.alliance.simulate_early_improvement`.
     correlations
-        The result of :func:`helpcourse.simulate_alliance.alliance_outcome_correlations`, shown in the title.
+        The result of :func:`helpcourse.simulate.alliance.alliance_outcome_correlations`, shown in the title.
 
     Returns
     -------

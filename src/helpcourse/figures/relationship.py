@@ -53,9 +53,9 @@ def caseload_recoveries_figure(summary, distribution: pd.DataFrame, r: float) ->
     Parameters
     ----------
     summary
-        A :class:`helpcourse.simulate_caseload.CaseloadSummary` of the simulated caseloads.
+        A :class:`helpcourse.simulate.caseload.CaseloadSummary` of the simulated caseloads.
     distribution
-        :func:`helpcourse.simulate_caseload.difference_distribution` of the same caseloads.
+        :func:`helpcourse.simulate.caseload.difference_distribution` of the same caseloads.
     r
         The correlation between empathy and outcome used in the simulation (shown in the title).
 

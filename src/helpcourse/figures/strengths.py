@@ -10,8 +10,8 @@ import numpy.typing as npt
 import pandas as pd
 import plotly.graph_objects as go
 
-from helpcourse import simulate_weak_evidence
 from helpcourse.figures.core import PALETTE, base_layout
+from helpcourse.simulate import weak_evidence as simulate_weak_evidence
 
 __all__ = [
     "WEAK_EVIDENCE_EDGES",
@@ -41,7 +41,7 @@ def weak_evidence_bars(
     Parameters
     ----------
     studies
-        From :func:`helpcourse.simulate_weak_evidence.simulate_small_studies`.
+        From :func:`helpcourse.simulate.weak_evidence.simulate_small_studies`.
 
     Returns
     -------
@@ -76,7 +76,7 @@ def weak_evidence_figure(studies: simulate_weak_evidence.SmallStudies, only_sign
     Parameters
     ----------
     studies
-        From :func:`helpcourse.simulate_weak_evidence.simulate_small_studies`.
+        From :func:`helpcourse.simulate.weak_evidence.simulate_small_studies`.
     only_significant
         True when only studies that found a significant benefit are reported; the others are then drawn faint.
 

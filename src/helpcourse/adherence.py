@@ -1,0 +1,753 @@
+"""Flags for helper replies that motivational interviewing (MI) counts as non-adherent: a transparent rule layer.
+
+The reply coder (:mod:`helpcourse.coder`) says whether a reply reads as a reflection, a question, input or other.
+It does not say whether the reply goes against the spirit of MI: AnnoMI's therapists seldom confront, so the coder
+reads "You need to face the fact that you're an alcoholic" as *other*. This module adds a small set of rules, each
+a list of phrases a counselling teacher can read, that flag four kinds of MI-non-adherent reply named in the MI
+coding manuals (MISC 2.5: confront, warn, advise without permission, direct; MITI 4.2.1: confront, persuade):
+
+* **confronting**: labelling the client ("you're an alcoholic", "you're in denial"), "face the fact", "admit it",
+  "the truth is", telling them they have to stop, arguing ("that's just an excuse", "don't you see...");
+* **warning**: a threat of what will happen ("if you don't stop, you'll lose...", "you're going to die");
+* **persuading**: arguing for change on the client's behalf ("you should really", "don't you think you ought
+  to", "the right thing is");
+* **advice without permission**: advice or direction ("try...", "you should...", "I'd recommend...", a reply
+  that opens with an instruction) when the helper's previous turn did not ask permission ("Would it be OK if I
+  shared...?", "Can I suggest something?"), the client did not ask for it, and the reply itself does not leave
+  the choice with the client ("it's up to you").
+
+Asking permission, or leaving the choice with the client, also lifts the *persuading* flag (MITI 4.2.1 counts
+"persuade with permission" as adherent); it never lifts *confronting* or *warning*. Words the reply attributes to
+the client or to someone else ("It sounds like you feel you need to stop", "Your wife says you're an alcoholic")
+are reflections, not confrontations, and are not flagged.
+
+Use :func:`flag_reply` for one reply, or read the flag from :meth:`helpcourse.coder.ReplyCoder.code`. Every rule
+is in :data:`RULES` with a name and a one-line explanation; ``docs/CODER.md`` lists them with their measured
+precision and recall (:func:`evaluate_flag`, :func:`score_examples`).
+
+What the rules cannot do: they read English words, not meaning. A subtle confrontation in polite words, sarcasm or
+a tone of voice is missed; a legitimate direct instruction (a risk procedure, a medication schedule the client
+asked about in an earlier turn the rules do not see) can be flagged. The flag is feedback for practice, never a
+grade.
+
+References
+----------
+Houck, J. M., Moyers, T. B., Miller, W. R., Glynn, L. H., & Hallgren, K. A. (2010). *Motivational Interviewing
+Skill Code (MISC) 2.5*. University of New Mexico, CASAA.
+Moyers, T. B., Manuel, J. K., & Ernst, D. (2014). *Motivational Interviewing Treatment Integrity Coding Manual
+4.2.1*. University of New Mexico, CASAA.
+Miller, W. R., & Rollnick, S. (2013). *Motivational interviewing: Helping people change* (3rd ed.). Guilford.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import cache
+
+import pandas as pd
+
+from helpcourse import data
+
+__all__ = [
+    "KINDS",
+    "KIND_EXPLANATIONS",
+    "KIND_NAMES",
+    "AdherenceRule",
+    "FlagEvaluation",
+    "NonAdherence",
+    "RULES",
+    "adherence_table",
+    "asked_permission",
+    "client_asked_for_advice",
+    "evaluate_flag",
+    "flag_reply",
+    "leaves_choice_to_client",
+    "score_examples",
+]
+
+KINDS: tuple[str, ...] = ("confronting", "warning", "persuading", "advice_without_permission")
+"""The four kinds of MI-non-adherent reply, in the order the rules are tried (the first kind that matches wins)."""
+
+KIND_NAMES: dict[str, str] = {
+    "confronting": "confronting",
+    "warning": "a warning",
+    "persuading": "persuading",
+    "advice_without_permission": "advice without permission",
+}
+"""How each kind is named to students ("This reply may read as ...")."""
+
+KIND_EXPLANATIONS: dict[str, str] = {
+    "confronting": "A label or an argument tends to make a client defend not changing; saying back what you heard "
+    "usually goes further.",
+    "warning": "Warnings about what will happen tend to meet resistance; you could ask what the client themselves "
+    "worries might happen.",
+    "persuading": "Arguing for change on the client's behalf tends to draw out the other side; you could ask for "
+    "their own reasons instead.",
+    "advice_without_permission": "Advice the client has not asked for is often not heard; you could first ask "
+    "whether they would like some ideas.",
+}
+"""One sentence per kind, shown to students with the flag: what tends to happen and what to try instead."""
+
+
+@dataclass(frozen=True)
+class AdherenceRule:
+    """One rule of the flag: a named pattern of words and what it detects.
+
+    Attributes
+    ----------
+    name : str
+        Short name (shown with a flag and in ``docs/CODER.md``).
+    kind : str
+        One of :data:`KINDS`.
+    pattern : re.Pattern
+        The words it looks for, in a lower-cased sentence of the reply (straight apostrophes).
+    explanation : str
+        One line for a teacher: what it detects.
+    in_questions : bool
+        Whether the rule also applies to a sentence that ends with a question mark.
+    lifted_by_permission : bool
+        Whether asking permission (or leaving the choice to the client) lifts it (advice and persuading only).
+    """
+
+    name: str
+    kind: str
+    pattern: re.Pattern[str]
+    explanation: str
+    in_questions: bool = False
+    lifted_by_permission: bool = False
+
+
+@dataclass(frozen=True)
+class NonAdherence:
+    """A reply flagged as MI-non-adherent.
+
+    Attributes
+    ----------
+    kind : str
+        One of :data:`KINDS`.
+    rule : str
+        The name of the rule that matched (:data:`RULES`).
+    matched : str
+        The words of the reply that matched, as the student wrote them.
+    explanation : str
+        One sentence for the student (:data:`KIND_EXPLANATIONS`): what tends to happen and what to try instead.
+    """
+
+    kind: str
+    rule: str
+    matched: str
+    explanation: str
+
+    @property
+    def name(self) -> str:
+        """The kind as named to students (:data:`KIND_NAMES`)."""
+        return KIND_NAMES[self.kind]
+
+    def sentence(self) -> str:
+        """The flag in one short sentence for feedback: what it reads as, the words, and what to try."""
+        return f'It may read as {self.name} ("{self.matched}"). {self.explanation}'
+
+
+def _rx(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
+
+
+_YOU_ARE = r"you(?:'re| are| r)"
+_GOING_TO = r"(?:going to|gonna|goin' to)"
+_MUST = r"(?:need to|needs to|have to|has to|must|'ve got to|have got to|got to|gotta)"
+_STOP = r"(?:stop|quit|give (?:it |this |that )?up|cut (?:it |this |that )?(?:out|down|back)|get help|get sober|sober up)"
+# Verbs of advice and direction (what a helper tells a client to do).
+_DO = (
+    r"(?:try|stop|quit|cut|give up|go|take|start|avoid|get|make|call|join|drink|eat|exercise|keep|use|put|throw|find|"
+    r"give|set|limit|reduce|switch|replace|pour|buy|walk|ask|write|spend|change|drop|leave|move|sleep|skip|count|"
+    r"remove|chew|distract|focus|consider|plan|pick|see a|see your|talk to|speak to|tell (?:her|him|them|your)|think "
+    r"about|look (?:for|into|at)|sign up|work on|stay away|lose|deal with|listen|do something|follow|book|attend|"
+    r"apply|contact|visit|check|learn|practi[cs]e|cancel)"
+)
+
+RULES: tuple[AdherenceRule, ...] = (
+    # --- confronting -------------------------------------------------------------------------------------------
+    AdherenceRule(
+        "labelling",
+        "confronting",
+        _rx(
+            rf"\b{_YOU_ARE} (?:just |really |clearly |obviously |basically )?(?:an? )?(?:alcoholic|addict|drunk|junkie|"
+            rf"drug addict|problem drinker|in denial|lying|a liar|kidding yourself|fooling yourself|deluding yourself)"
+            r"\b|\byou (?:have|'ve got|have got) (?:a |an )?(?:serious |real |big |definite )?(?:drinking|alcohol|"
+            r"drug|gambling|anger|eating|weight) problem\b|\byou (?:have|'ve got|have got) a (?:serious |real |big )?"
+            r"problem with (?:alcohol|drink|drinking|drugs|gambling)\b"
+        ),
+        "Puts a label on the client (alcoholic, addict, in denial, liar, 'you have a drinking problem').",
+        in_questions=True,
+    ),
+    AdherenceRule(
+        "face_the_facts",
+        "confronting",
+        _rx(
+            r"\bface (?:up to )?(?:the )?(?:facts?|truth|reality)\b|\blet's face it\b|\bface it\b|\bthe (?:truth|fact|"
+            r"reality) is\b|\bbe honest with yourself\b|\b(?:stop|quit) (?:kidding|fooling|lying to|deluding) yourself\b"
+            r"|\bwho are you (?:kidding|fooling)\b|\bwake up\b"
+        ),
+        "Tells the client to face the facts or the truth, as the helper sees it.",
+        in_questions=True,
+    ),
+    AdherenceRule(
+        "admit_it",
+        "confronting",
+        _rx(
+            rf"^(?:\w+,? )?admit (?:it|that)\b|\b(?:just |you {_MUST} |you should |why (?:can't|won't|don't) you "
+            r"(?:just )?|time to |(?:won't|will not|refuse to|can't|cannot|don't want to) )admit\b"
+        ),
+        "Demands that the client admit something ('admit it', 'you won't admit...').",
+        in_questions=True,
+    ),
+    AdherenceRule(
+        "must_stop",
+        "confronting",
+        _rx(rf"\byou (?:really |just |simply |absolutely |definitely )?{_MUST} (?:just |really )?{_STOP}\b"),
+        "Tells the client they have to stop ('you need to stop', 'you must quit').",
+    ),
+    AdherenceRule(
+        "arguing",
+        "confronting",
+        _rx(
+            r"\b(?:that's|that is|it's|it is) (?:just |only )?(?:an excuse|not true|nonsense|ridiculous|"
+            r"rubbish|crazy|not the point)\b|\byou(?:'re| are) (?:just )?making excuses\b|\b(?:stop|quit) making "
+            r"excuses\b|\byou(?:'re| are) wrong\b|\bthat makes no sense\b|\bcome on\b(?! in| over| back| down| "
+            r"board)|\b(?:don't|can't) you (?:see|realise|realize|understand)\b|\bdo you (?:not )?(?:understand|"
+            r"realise|realize|appreciate|get|see) (?:just )?(?:how (?:serious|dangerous|bad|important|much|harmful|"
+            r"risky)|what (?:you're|you are|this is|it's|it is|this) (?:doing|does))\b|\byes,? but\b"
+        ),
+        "Argues with the client ('that's just an excuse', 'come on', 'don't you see...', 'yes, but').",
+        in_questions=True,
+    ),
+    AdherenceRule(
+        "shaming",
+        "confronting",
+        _rx(
+            rf"\bwhat kind of (?:a )?(?:mother|father|parent|mum|mom|dad|example|person)\b|\b(?:shame on you|"
+            rf"you should be ashamed)\b|\bhow could you\b|\b{_YOU_ARE} (?:being )?(?:so )?(?:selfish|irresponsible|"
+            r"stupid|ridiculous|lazy|weak|pathetic)\b"
+        ),
+        "Shames or blames the client ('what kind of mother...', 'you're being selfish').",
+        in_questions=True,
+    ),
+    # --- warning -----------------------------------------------------------------------------------------------
+    AdherenceRule(
+        "if_you_dont",
+        "warning",
+        _rx(
+            r"\bif you (?:don't|do not|won't|will not|refuse to|can't|cannot|fail to) (?:\w+ )?(?:stop|quit|cut|"
+            r"change|get|take|start|listen|give|make|deal|face|sort|slow|do)\b[^.?!]*?\b(?:you(?:'ll| will| are "
+            rf"{_GOING_TO}|'re {_GOING_TO}| could| may| might)|it(?:'ll| will|'s {_GOING_TO}| is {_GOING_TO})|"
+            rf"(?:there|that)(?:'ll| will))\b|\bif you (?:keep|continue|carry on|go on) (?:\w+ing|like this|this way|"
+            rf"that way)\b[^.?!]*?\b(?:you(?:'ll| will| are {_GOING_TO}|'re {_GOING_TO}| could| may| might)|"
+            rf"it(?:'ll| will|'s {_GOING_TO}| is {_GOING_TO}))\b"
+        ),
+        "Threatens a consequence: 'if you don't stop / keep drinking, you will...'.",
+    ),
+    AdherenceRule(
+        "dire_consequence",
+        "warning",
+        _rx(
+            rf"\b(?:{_YOU_ARE} {_GOING_TO}|you(?:'ll| will)) (?:die|lose (?:your|everything|her|him|them)|end up "
+            r"(?:dead|in (?:hospital|jail|prison|a home)|alone|losing|homeless|sick)|kill yourself|ruin|destroy|wreck|"
+            r"regret|be (?:dead|sorry|in (?:hospital|jail|prison|trouble)))\b|\b(?:this|that|it|drinking|smoking|"
+            r"alcohol|drugs?|the drinking|the smoking|the drugs)(?:'s| is|'ll| will)? (?:going to |gonna )?(?:kill|"
+            r"destroy|ruin) you\b|\bbefore it's too late\b|\byou could (?:die|lose (?:your|everything))\b|"
+            r"\b(?:risk|danger) to your (?:life|health|baby|child|kids|family)\b|\b(?:putting|put) (?:yourself|your "
+            r"(?:life|health|baby|child|kids|family|son|daughter)) (?:at risk|in danger)\b"
+        ),
+        "Predicts a dire outcome ('you're going to die / lose...', 'before it's too late', 'a risk to your life').",
+        in_questions=True,
+    ),
+    # --- persuading --------------------------------------------------------------------------------------------
+    AdherenceRule(
+        "should_really",
+        "persuading",
+        _rx(
+            rf"\byou (?:really|honestly|definitely|seriously|absolutely|truly) (?:should|ought to|{_MUST})\b|"
+            r"\byou (?:should|ought to) (?:really|definitely|seriously|honestly|absolutely)\b|\bi (?:really |"
+            r"strongly |would strongly |'d strongly |would really |'d really )(?:urge|recommend|advise|encourage|"
+            r"suggest)\b|\bi (?:really|strongly) (?:want|need) you to\b|\bi(?:'m| am) telling you\b"
+        ),
+        "Presses a change with emphasis ('you should really', 'I strongly recommend', 'I'm telling you').",
+        lifted_by_permission=True,
+    ),
+    AdherenceRule(
+        "leading_question",
+        "persuading",
+        _rx(
+            r"\b(?:don't|do not|wouldn't|won't) you (?:think|agree|feel|want)\b|\bwouldn't it be (?:better|easier|"
+            r"smarter|wiser|good|nice|great)\b|\bisn't it (?:time|better|obvious|clear)\b|\bsurely you\b|"
+            r"\bwhy (?:can't|won't|wouldn't) you (?:just )?(?:stop|quit|try|cut)\b"
+        ),
+        "Asks a question that argues for change ('don't you think you ought to...', 'isn't it time...').",
+        in_questions=True,
+        lifted_by_permission=True,
+    ),
+    AdherenceRule(
+        "right_thing",
+        "persuading",
+        _rx(
+            r"\bthe (?:right|only|responsible|sensible|smart|mature|healthy) (?:thing|choice|decision|option|way "
+            r"forward)(?: to do)?(?: here)? (?:is|would be)\b|\byou owe it to\b|\bthink (?:of|about) (?:your|the) "
+            r"(?:kids|children|child|baby|family|wife|husband|son|daughter|health)\b|\bfor the sake of your\b|"
+            r"\b(?:it's|it is) (?:just )?common sense\b|\bany (?:sensible|reasonable|responsible) (?:person|adult|"
+            r"parent)\b|\b(?:studies|research|the research|the evidence|science) (?:shows?|has shown|have shown|"
+            r"says|proves?)\b"
+        ),
+        "Gives the helper's reasons why change is right ('the right thing is', 'think of your kids', 'studies show').",
+        in_questions=True,
+        lifted_by_permission=True,
+    ),
+    # --- advice without permission -----------------------------------------------------------------------------
+    AdherenceRule(
+        "you_should",
+        "advice_without_permission",
+        _rx(
+            r"\byou (?:should|shouldn't|should not|ought to|oughta|'d better|had better|better not)\b(?! be (?:proud|"
+            rf"pleased|glad|happy))|\byou (?:really |just |simply )?{_MUST} (?:just |really |at least )?{_DO}\b|"
+            r"\byou (?:could|might|may want to|might want to|could always|can always) (?:try|consider|think about)\b"
+        ),
+        "Tells the client what they should or need to do ('you should...', 'you need to take...', 'you could try').",
+        lifted_by_permission=True,
+    ),
+    AdherenceRule(
+        "i_recommend",
+        "advice_without_permission",
+        _rx(
+            r"\bi(?:'d| would)? (?:suggest|recommend|advise)\b|\bmy (?:advice|suggestion|recommendation)\b|\bi think "
+            r"you (?:should|need to|ought to|have to|must)\b|\bi(?:'d| would)? (?:want|like) you to\b|\bwhat you "
+            r"(?:need|should|have|ought|want) to do\b|\bit(?:'d| would) be (?:good|best|better|wise|helpful|smart|a "
+            r"good idea)(?: for you)? (?:to|if you)\b|\bthe best (?:thing|option|idea|way)(?: for you)?(?: to do)? "
+            r"(?:is|would be)\b|\bi need you to\b|\bit(?:'s| is) (?:really |very )?(?:important|essential|vital) (?:that "
+            r"you|for you to|to (?!you\b|him\b|her\b|them\b|me\b|us\b))"
+        ),
+        "The helper recommends ('I'd recommend', 'my advice', 'I think you should', 'it would be good to').",
+        lifted_by_permission=True,
+    ),
+    AdherenceRule(
+        "suggestion_question",
+        "advice_without_permission",
+        _rx(
+            rf"\bwhy (?:don't|do not) you\b|\bwhy not (?:just )?(?:try|{_DO})\b|\bhow about (?:you |just )?(?:try|"
+            r"trying|taking|going|getting|cutting|starting|joining|calling|switching|having|making|using|"
+            r"stopping)\b|\bwhat about (?:trying|taking|going|getting|cutting|starting|joining|calling|switching)\b"
+        ),
+        "A suggestion dressed as a question ('why don't you...', 'how about trying...').",
+        in_questions=True,
+        lifted_by_permission=True,
+    ),
+    AdherenceRule(
+        "instruction",
+        "advice_without_permission",
+        _rx(
+            rf"^(?:(?:so|well|okay|ok|then|and|but|now|maybe|perhaps|just|please|um|uh|look|honestly|first),? )*"
+            rf"(?:{_DO}|don't (?:drink|smoke|use|go|buy|keep|let|drive|wait|skip|eat|give)|do not|remember to|"
+            r"make sure|be sure to)\b(?! me\b| us\b| your time\b| on\b| ahead\b| going\b| in\b)"
+        ),
+        "The reply opens a sentence with an instruction ('Try taking a walk', 'Cut down to two drinks', 'Make "
+        "sure...').",
+        lifted_by_permission=True,
+    ),
+)
+"""Every rule of the flag, in the order they are tried: kinds in the order of :data:`KINDS`."""
+
+# Words that put what follows in the client's (or someone else's) mouth: a reflection or a report, not the helper's
+# own confrontation or advice ("It sounds like you feel you need to stop", "Your doctor says you should quit").
+_ATTRIBUTION = re.compile(
+    r"\b(?:sounds? like|seems? like|it seems|seems? (?:that|as if)|i hear|i'm hearing|if i'm hearing|part of you|"
+    r"from what you|the idea that|wondering (?:whether|if)|not ready to|not sure (?:if|whether|that)|"
+    r"(?:hard|difficult|tough|scary|painful|easy) (?:for you )?to|"
+    r"you(?:'re| are| have been|'ve been)? (?:not |don't |do not |didn't |never |already |also |really |kind of |"
+    r"sort of )?(?:feel|feeling|felt|think|thinking|thought|believe|see|saw|said|saying|say|mention|mentioned|"
+    r"worry|worried|worrying|wonder|wondering|afraid|scared|fear|fearing|concerned|told|telling|wish|wishing|"
+    r"hope|hoping|realize|realise|realized|realised|sure|decided|deciding|hear|hearing|heard|noticed|notice|know "
+    r"that|knew|want|wanted|wanting|would like|'d like|like|considering|planning|recognise|recognize|"
+    r"recognised|recognized|agree|agreed|admitted|admit that|guess|suspect|sense|imagine|expect|expected|believed)|"
+    r"(?:he|she|they|people|everyone|everybody|somebody|someone|others|your \w+|the \w+|my \w+)(?:'s)? "
+    r"(?:\w+ )?(?:says?|said|tells?|told|thinks?|thought|calls?|called|wants?|wanted|keeps? (?:saying|telling)|"
+    r"(?:are|is|were|was|have been|has been) (?:telling|saying|calling|on at) (?:you|me))|"
+    r"you(?:'ve| have) been told)\b"
+)
+
+_PERMISSION = re.compile(
+    r"\b(?:would|will|is|it's|it is)(?: it| that)?(?: be)? (?:ok|okay|alright|all right|fine)(?: with you)? "
+    r"(?:if|for) (?:i|me)\b|\b(?:can|could|may|might) i (?:\w+ )?(?:suggest|share|offer|tell you|give you|mention|"
+    r"make|add|say|run|give|throw|pass|talk|ask|bring|show|read)\b|\b(?:do|would) you mind if (?:i|we)\b|\bwould you "
+    r"(?:like|want|care) (?:me to|to hear|some|to know|to talk about|any|more information|a few|to look at|to go "
+    r"over|for me)\b|\bdo you want (?:me to|to hear|some|any|to know)\b|\b(?:are|would) you (?:be )?(?:interested|"
+    r"open|willing)(?: in| to)?\b|\bwith your permission\b|\bif (?:it's|that's|it is|that is) (?:ok|okay|alright|"
+    r"all right|fine)(?: with you)?\b|\bif you(?:'d| would)? like\b|\bif you're interested\b|\bif you want (?:me "
+    r"to|to hear|some|to know)\b|\bpermission\b|\bwould (?:it|that) help (?:if|to)\b|\bwould you be ok(?:ay)?\b"
+)
+
+_AUTONOMY = re.compile(
+    r"\b(?:it's|it is|that's|that is|that'd be|it'd be|that would be|it would be) (?:\w+ )?(?:up to you|your "
+    r"(?:choice|decision|call))\b|\bup to you\b|\byou(?:'re| are) the (?:one|only one|best judge|expert|boss)\b|"
+    r"\b(?:only )?you (?:can|get to|will|would) decide\b|\byou know (?:yourself )?best\b|\bmay or may not (?:work|"
+    r"apply|fit|be)\b|\bwhatever you decide\b|\bif (?:that|it|this) (?:fits|works|makes sense|sounds right) "
+    r"(?:for|to) you\b|\bsee what (?:works|fits)\b|\b(?:some|other|many) people (?:find|have found|found|say|tell "
+    r"me)\b|\bwhat (?:has )?worked for (?:others|other people)\b|\bit's your (?:life|choice|decision)\b"
+)
+
+_CLIENT_ASKS = re.compile(
+    r"\bwhat (?:should|can|could|do|would|shall) i do\b|\bwhat (?:would|do|can) you (?:suggest|recommend|advise|"
+    r"think i should)\b|\b(?:any|some|your) (?:advice|suggestions?|ideas|tips|recommendations?)\b|\b(?:can|could|"
+    r"would) you (?:help me|tell me (?:what|how)|give me|suggest|recommend)\b|\bshould i\b|\bhow (?:can|do|should|"
+    r"could) i (?:stop|quit|cut|get|deal|handle|manage|make|do|start|change|cope)\b|\btell me what to do\b|"
+    r"\bwhat do you think i (?:should|could)\b|\bi (?:need|want|would like|'d like) (?:some |your )?(?:advice|"
+    r"suggestions|ideas|tips)\b|\bis there (?:anything|something) (?:i can|i could|that might|that could|you "
+    r"can)\b|\bdo you (?:have|know) (?:any|of any)\b|\bwhat (?:are|would be) (?:my|the) options\b"
+)
+
+_SENTENCE_END = re.compile(r"(?<=[.?!;])\s+|\s+(?:--|—|–)\s+")
+
+
+def _normalise(text: str) -> str:
+    text = text.replace("\u2019", "'").replace("\u2018", "'").replace("`", "'")
+    return " ".join(text.split())
+
+
+def _sentences(text: str) -> list[str]:
+    return [part.strip() for part in _SENTENCE_END.split(text) if part.strip(" -—–.")]
+
+
+def asked_permission(previous_helper: str) -> bool:
+    """Whether a helper's turn asks permission to give advice or information.
+
+    Parameters
+    ----------
+    previous_helper
+        The helper's previous turn ("Would it be OK if I shared what has worked for others?").
+
+    Returns
+    -------
+    bool
+        True when it asks permission ("would it be OK if I...", "can I suggest...", "would you like to hear...",
+        "do you mind if I...", "with your permission").
+    """
+    return bool(_PERMISSION.search(_normalise(previous_helper).lower()))
+
+
+def client_asked_for_advice(client: str) -> bool:
+    """Whether a client statement asks for advice ("What should I do?", "Any ideas?", "How can I stop?").
+
+    Parameters
+    ----------
+    client
+        The client statement the reply answers.
+
+    Returns
+    -------
+    bool
+        True when the client asks for advice, ideas, options or what to do.
+    """
+    return bool(_CLIENT_ASKS.search(_normalise(client).lower()))
+
+
+def leaves_choice_to_client(reply: str) -> bool:
+    """Whether a reply leaves the choice with the client ("it's up to you", "what has worked for others").
+
+    Parameters
+    ----------
+    reply
+        The helper's reply.
+
+    Returns
+    -------
+    bool
+        True when the reply stresses the client's autonomy, which MITI 4.2.1 counts like asking permission.
+    """
+    return bool(_AUTONOMY.search(_normalise(reply).lower()))
+
+
+_CLAUSE_BREAK = re.compile(r"[;:]|,? \b(?:but|however|although|though|yet)\b")
+
+
+def _attributed(sentence: str, start: int) -> bool:
+    """Whether the words before ``start``, in the same clause, put what follows in someone else's mouth."""
+    clause = _CLAUSE_BREAK.split(sentence[:start])[-1]
+    return bool(_ATTRIBUTION.search(clause))
+
+
+def flag_reply(reply: str, *, client: str = "", previous_helper: str = "") -> NonAdherence | None:
+    """Flag a helper reply that MI counts as non-adherent: confronting, a warning, persuading or unasked advice.
+
+    The rules (:data:`RULES`) are tried sentence by sentence, kind by kind in the order of :data:`KINDS`; the
+    first match is returned. Words the reply attributes to the client or to someone else ("It sounds like you
+    feel you need to stop") are not flagged. Advice and persuading are not flagged when ``previous_helper`` asked
+    permission, ``client`` asked for advice, or the reply leaves the choice to the client.
+
+    Parameters
+    ----------
+    reply
+        What the helper says.
+    client
+        The client statement it answers (empty when unknown).
+    previous_helper
+        The helper's previous turn, before the client statement (empty when unknown or at the start).
+
+    Returns
+    -------
+    NonAdherence or None
+        The kind, the rule's name, the words that matched and one sentence for the student; None when no rule
+        applies (most replies).
+
+    Examples
+    --------
+    >>> flag_reply("You need to face the fact that you're an alcoholic.").kind
+    'confronting'
+    >>> flag_reply("Try taking a walk when you feel the urge.").kind
+    'advice_without_permission'
+    >>> flag_reply("Try taking a walk when you feel the urge.",
+    ...            previous_helper="Would it be OK if I shared what has worked for others?") is None
+    True
+    >>> flag_reply("It sounds like part of you wants to cut down and part of you enjoys it.") is None
+    True
+    """
+    if not isinstance(reply, str) or not reply.strip():
+        return None
+    original = _sentences(_normalise(reply))
+    lowered = [sentence.lower() for sentence in original]
+    permitted = None
+    for kind in KINDS:
+        for rule in RULES:
+            if rule.kind != kind:
+                continue
+            for text, lower in zip(original, lowered, strict=True):
+                if not rule.in_questions and lower.rstrip().endswith("?"):
+                    continue
+                for match in rule.pattern.finditer(lower):
+                    if _attributed(lower, match.start()):
+                        continue
+                    if rule.lifted_by_permission:
+                        if permitted is None:
+                            permitted = (
+                                asked_permission(previous_helper or "")
+                                or client_asked_for_advice(client or "")
+                                or leaves_choice_to_client(reply)
+                            )
+                        if permitted:
+                            break
+                    return NonAdherence(
+                        kind=kind,
+                        rule=rule.name,
+                        matched=text[match.start():match.end()].strip(" ,"),
+                        explanation=KIND_EXPLANATIONS[kind],
+                    )
+    return None
+
+
+# --------------------------------------------------------------------------------------------------
+# Evaluation
+# --------------------------------------------------------------------------------------------------
+
+
+def _majority(values: pd.Series) -> bool:
+    return bool(values.mean() >= 0.5)
+
+
+@cache
+def _adherence_table() -> pd.DataFrame:
+    simple = data.load_annomi_utterances("simple")
+    ordered = simple.sort_values(["transcript_id", "utterance_id"]).reset_index(drop=True)
+    therapist = ordered["interlocutor"] == "therapist"
+    by_transcript = ordered.groupby("transcript_id", sort=False)
+    before_who = by_transcript["interlocutor"].shift(1).astype(object)
+    client = by_transcript["utterance_text"].shift(1).where(before_who == "client", "").fillna("").astype(str)
+    helper_turns = ordered[therapist].groupby("transcript_id")["utterance_text"]
+    last, two_back = helper_turns.shift(1), helper_turns.shift(2)
+    table = pd.DataFrame(
+        {
+            "transcript_id": ordered["transcript_id"],
+            "utterance_id": ordered["utterance_id"],
+            "mi_quality": ordered["mi_quality"].astype(str),
+            "topic": ordered["topic"].astype(str),
+            "code": ordered["main_therapist_behaviour"].astype(object),
+            "reply": ordered["utterance_text"].astype(str),
+            "client": client,
+        }
+    )[therapist.to_numpy()]
+    table["previous_helper"] = last.reindex(table.index).fillna("").astype(str)
+    table["helper_two_back"] = two_back.reindex(table.index).fillna("").astype(str)
+    table = table[table["code"].notna()].copy()
+    table["code"] = table["code"].astype(str)
+
+    full = data.load_annomi_utterances("full")
+    coded = full[full["interlocutor"] == "therapist"]
+    advice = (
+        coded.assign(advice=coded["therapist_input_subtype"].astype(str).eq("advice"))
+        .groupby(["transcript_id", "utterance_id"])["advice"]
+        .agg(_majority)
+        .rename("annomi_advice")
+    )
+    table = table.merge(advice.reset_index(), on=["transcript_id", "utterance_id"], how="left")
+    table["annomi_advice"] = table["annomi_advice"].fillna(False).astype(bool)
+    asked = table["previous_helper"].map(asked_permission) | table["helper_two_back"].map(asked_permission)
+    table["permission_asked"] = asked
+    table["client_asked"] = table["client"].map(client_asked_for_advice)
+    table["advice_without_permission"] = table["annomi_advice"] & ~table["permission_asked"] & ~table["client_asked"]
+    context = (table["helper_two_back"] + " " + table["previous_helper"]).str.strip()
+    flags = [
+        flag_reply(reply, client=client, previous_helper=previous)
+        for reply, client, previous in zip(table["reply"], table["client"], context, strict=True)
+    ]
+    table["flag"] = [flag.kind if flag else "" for flag in flags]
+    table["rule"] = [flag.rule if flag else "" for flag in flags]
+    table["matched"] = [flag.matched if flag else "" for flag in flags]
+    return table.reset_index(drop=True)
+
+
+def adherence_table() -> pd.DataFrame:
+    """AnnoMI's therapist utterances with the labels the data allow and the flag of each.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per therapist utterance (4,882): ``transcript_id``, ``utterance_id``, ``mi_quality`` (high, low),
+        ``topic``, ``code`` (the experts' main code), ``reply``, ``client`` (the client statement just before, or
+        empty), ``previous_helper`` and ``helper_two_back`` (the two helper turns before it), ``annomi_advice``
+        (at least half of the annotators who coded it gave the input subtype *advice*), ``permission_asked``
+        (either earlier helper turn asks permission, by :func:`asked_permission`), ``client_asked`` (the client
+        statement asks for advice, by :func:`client_asked_for_advice`), ``advice_without_permission`` (the derived
+        label: AnnoMI advice, no permission asked, not asked for), and the flag of :func:`flag_reply` given the
+        client statement and both earlier helper turns: ``flag`` (its kind, or empty), ``rule`` and ``matched``.
+        Built once per Python session; each call returns a fresh copy.
+    """
+    return _adherence_table().copy()
+
+
+@dataclass(frozen=True)
+class FlagEvaluation:
+    """How the non-adherence flag compares with what AnnoMI's annotations allow.
+
+    Attributes
+    ----------
+    advice : pandas.DataFrame
+        Against the derived label *advice without permission* (AnnoMI's advice subtype, no permission asked in
+        the two earlier helper turns, the client did not ask). Rows ``any flag`` and ``advice_without_permission``
+        (the flag of that kind only); columns ``flagged``, ``labelled``, ``true_positives``, ``precision``,
+        ``recall``.
+    rates : pandas.DataFrame
+        How often the flag fires, by session quality and the experts' main code: index ``(mi_quality, code)``
+        plus ``(high, all)`` and ``(low, all)``; columns ``utterances``, ``flagged``, ``share`` and one count
+        per kind.
+    by_kind : pandas.DataFrame
+        Per kind: ``flagged`` (all sessions), ``in_low_quality`` (how many of them in low-quality sessions) and
+        ``share_in_low_quality``; low-quality sessions hold :attr:`low_quality_share` of the utterances.
+    low_quality_share : float
+        Share of therapist utterances that come from low-quality sessions (the base rate for ``by_kind``).
+    """
+
+    advice: pd.DataFrame
+    rates: pd.DataFrame
+    by_kind: pd.DataFrame
+    low_quality_share: float
+
+
+def _precision_recall(flagged: pd.Series, labelled: pd.Series) -> dict[str, float]:
+    hits = int((flagged & labelled).sum())
+    n_flagged, n_labelled = int(flagged.sum()), int(labelled.sum())
+    return {
+        "flagged": n_flagged,
+        "labelled": n_labelled,
+        "true_positives": hits,
+        "precision": hits / n_flagged if n_flagged else float("nan"),
+        "recall": hits / n_labelled if n_labelled else float("nan"),
+    }
+
+
+def evaluate_flag(table: pd.DataFrame | None = None) -> FlagEvaluation:
+    """Precision and recall of the flag against the labels AnnoMI allows, and how often it fires where.
+
+    AnnoMI has no label for non-adherence. Two things can be derived: *advice without permission* (the annotators'
+    advice subtype of therapist input, with no permission asked in the two earlier helper turns by the same test
+    the flag uses; an approximate label, and one that shares the flag's permission test), and the session's quality
+    (23 low-quality sessions were made to show poor MI, confronting and persuading among it; 110 high-quality ones
+    show good MI, whose reflections should almost never be flagged).
+
+    Parameters
+    ----------
+    table
+        :func:`adherence_table` (built when omitted).
+
+    Returns
+    -------
+    FlagEvaluation
+        Precision and recall against the derived advice label, flag rates by session quality and code, and
+        where each kind's flags fall.
+    """
+    if table is None:
+        table = adherence_table()
+    flagged = table["flag"] != ""
+    label = table["advice_without_permission"]
+    advice = pd.DataFrame(
+        {
+            "any flag": _precision_recall(flagged, label),
+            "advice_without_permission": _precision_recall(table["flag"] == "advice_without_permission", label),
+        }
+    ).T
+    for column in ("flagged", "labelled", "true_positives"):
+        advice[column] = advice[column].astype(int)
+    rows = {}
+    for quality in ("high", "low"):
+        in_quality = table[table["mi_quality"] == quality]
+        for code in ("reflection", "question", "therapist_input", "other", "all"):
+            part = in_quality if code == "all" else in_quality[in_quality["code"] == code]
+            fired = part["flag"] != ""
+            row = {"utterances": len(part), "flagged": int(fired.sum()),
+                   "share": float(fired.mean()) if len(part) else float("nan")}
+            row.update({kind: int((part["flag"] == kind).sum()) for kind in KINDS})
+            rows[(quality, code)] = row
+    rates = pd.DataFrame(rows).T
+    rates.index.names = ["mi_quality", "code"]
+    for column in rates.columns:
+        rates[column] = rates[column].astype(float if column == "share" else int)
+    low = table["mi_quality"] == "low"
+    by_kind = pd.DataFrame(
+        {
+            kind: {
+                "flagged": int((table["flag"] == kind).sum()),
+                "in_low_quality": int(((table["flag"] == kind) & low).sum()),
+            }
+            for kind in KINDS
+        }
+    ).T
+    by_kind["share_in_low_quality"] = by_kind["in_low_quality"] / by_kind["flagged"].where(by_kind["flagged"] > 0)
+    return FlagEvaluation(advice=advice, rates=rates, by_kind=by_kind, low_quality_share=float(low.mean()))
+
+
+def score_examples(examples: Iterable[Sequence[str | None]]) -> pd.DataFrame:
+    """Precision and recall of the flag, per kind, on labelled example replies (e.g. a hand-written set).
+
+    Parameters
+    ----------
+    examples
+        Tuples ``(reply, client, previous_helper, expected)``, where ``expected`` is one of :data:`KINDS` or None
+        (an adherent reply, which should not be flagged).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per kind plus ``any kind`` (flagged at all vs non-adherent at all); columns ``labelled``,
+        ``flagged``, ``true_positives``, ``precision``, ``recall``. A reply flagged with another kind than expected
+        counts as a miss for the expected kind and a false flag for the other.
+    """
+    rows = []
+    for reply, client, previous, expected in examples:
+        flag = flag_reply(str(reply), client=str(client or ""), previous_helper=str(previous or ""))
+        rows.append({"expected": expected or "", "flagged": flag.kind if flag else ""})
+    frame = pd.DataFrame(rows, columns=["expected", "flagged"])
+    result = {
+        kind: _precision_recall(frame["flagged"] == kind, frame["expected"] == kind) for kind in KINDS
+    }
+    result["any kind"] = _precision_recall(frame["flagged"] != "", frame["expected"] != "")
+    table = pd.DataFrame(result).T
+    table = table.rename(columns={})
+    for column in ("flagged", "labelled", "true_positives"):
+        table[column] = table[column].astype(int)
+    return table[["labelled", "flagged", "true_positives", "precision", "recall"]]
