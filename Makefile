@@ -34,7 +34,7 @@ lab: $(STAMP)
 
 test: $(STAMP)
 	@if [ -z "$$HELPCOURSE_DATA_DIR" ] && [ -d "$(MIRROR)" ]; then export HELPCOURSE_DATA_DIR="$(MIRROR)"; fi; \
-	$(BIN)/ruff check src tests grading tools bench && $(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/ruff check src tests grading tools bench conftest.py && $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # Root only: creates local accounts (hcins_/hcstu_/hcout_/hcpg_ + random), a hub, a PostgreSQL cluster; removes them.
 test-hub: $(STAMP)
@@ -43,7 +43,7 @@ test-hub: $(STAMP)
 	HELPCOURSE_HUB_TESTS=1 $(BIN)/python -m pytest tests/hub -p no:cacheprovider $(PYTEST_ARGS)
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests grading tools bench
+	$(BIN)/ruff check src tests grading tools bench conftest.py
 
 data: $(STAMP)
 	$(BIN)/python -m helpcourse.data fetch

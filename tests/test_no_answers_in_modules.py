@@ -1,9 +1,10 @@
 """No graded answer can be copied from a module: no autograded reference value appears in a module's output.
 
 Every exercise's solutions are executed to read each numeric answer (at the precision its prompt asks for), and
-every module is executed as a student runs it; the printed text, tables and HTML of every module cell are then
-searched for each answer, in the forms a student would recognise (0.467, .467, 46.7%). Widget views drawn later in
-the browser are not searched (their numbers follow the student's own slider settings).
+every module is executed as a student runs it (the outputs of nbval's run in the same session are reused, see the
+repository's conftest.py); the printed text, tables and HTML of every module cell are then searched for each
+answer, in the forms a student would recognise (0.467, .467, 46.7%). Widget views drawn later in the browser are
+not searched (their numbers follow the student's own slider settings).
 """
 
 from __future__ import annotations
@@ -81,14 +82,34 @@ def answers() -> dict[str, tuple[str, float, int]]:
 
 
 @pytest.fixture(scope="module")
-def module_outputs() -> dict[str, str]:
+def module_outputs(request: pytest.FixtureRequest) -> dict[str, str]:
+    """The output text of every code cell of every module: as nbval ran it in this session (the repository's
+    conftest.py keeps it), else run here."""
+    executed = getattr(request.config, "executed_outputs", {})
     outputs = {}
     for path in MODULES:
-        nb = _execute(nbformat.read(path, as_version=4), path.parent)
+        nb = nbformat.read(path, as_version=4)
+        code_ids = [cell.get("id") for cell in nb.cells if cell.cell_type == "code"]
+        ran = executed.get(str(path.resolve()), {})
+        if set(code_ids) <= set(ran):
+            for cell_id in code_ids:
+                outputs[f"{path.stem}#{cell_id}"] = _output_text({"outputs": ran[cell_id]})
+            continue
+        nb = _execute(nb, path.parent)
         for cell in nb.cells:
             if cell.cell_type == "code":
                 outputs[f"{path.stem}#{cell.get('id')}"] = _output_text(cell)
     return outputs
+
+
+def test_module_outputs_match_a_fresh_run(module_outputs: dict[str, str]) -> None:
+    """Outputs kept from nbval's run read as a fresh run's: the checked cells of module 01 agree."""
+    path = MODULES[0]
+    fresh = _execute(nbformat.read(path, as_version=4), path.parent)
+    checked = [cell for cell in fresh.cells if cell.cell_type == "code" and "NBVAL_CHECK_OUTPUT" in cell.source]
+    assert checked
+    for cell in checked:
+        assert module_outputs[f"{path.stem}#{cell.get('id')}"] == _output_text(cell), cell.get("id")
 
 
 def test_forms_of_a_value() -> None:

@@ -8,13 +8,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpcourse.simulate.alliance import decompose_alliance_correlation, simulate_alliance_multilevel
 from helpcourse.simulate.alliance import (
     alliance_levels,
     alliance_outcome_correlations,
+    decompose_alliance_correlation,
     expected_alliance_correlations,
     expected_early_improvement_correlations,
     share_above_average_outcome,
+    simulate_alliance_multilevel,
     simulate_early_improvement,
 )
 

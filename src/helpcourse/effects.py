@@ -36,8 +36,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from scipy import stats
-from statsmodels.stats.meta_analysis import combine_effects
+from scipy import special
 
 FloatOrArray = float | npt.NDArray[np.float64]
 """A single number, or a numpy array of numbers when an array went in."""
@@ -348,7 +347,7 @@ def probability_of_superiority(d: Any) -> FloatOrArray:
     float or numpy.ndarray
         A probability between 0 and 1 (0.5 when d = 0).
     """
-    return _scalar_or_array(stats.norm.cdf(_as_array(d, "d") / math.sqrt(2.0)))
+    return _scalar_or_array(special.ndtr(_as_array(d, "d") / math.sqrt(2.0)))
 
 
 def cohens_u3(d: Any) -> FloatOrArray:
@@ -364,7 +363,7 @@ def cohens_u3(d: Any) -> FloatOrArray:
     float or numpy.ndarray
         A proportion between 0 and 1 (0.5 when d = 0; Cohen, 1988, Table 2.2.1).
     """
-    return _scalar_or_array(stats.norm.cdf(_as_array(d, "d")))
+    return _scalar_or_array(special.ndtr(_as_array(d, "d")))
 
 
 def proportion_above_median_by_half(r: Any) -> tuple[FloatOrArray, FloatOrArray]:
@@ -622,11 +621,11 @@ def _heterogeneity(q: float, k: int) -> tuple[float, float]:
     """I^2 as a percentage and the p value of Q."""
     df = k - 1
     i2 = 100 * max(0.0, (q - df) / q) if q > 0 else 0.0
-    return i2, float(stats.chi2.sf(q, df))
+    return i2, float(special.chdtrc(df, q))
 
 
 def _z_interval(estimate: float, se: float) -> tuple[float, float]:
-    z = float(stats.norm.ppf(0.975))
+    z = float(special.ndtri(0.975))
     return estimate - z * se, estimate + z * se
 
 
@@ -663,6 +662,8 @@ def random_effects_meta(effects: Any, variances: Any, method: str = "pm") -> Met
         )
     statsmodels_name, label = _RANDOM_EFFECTS_METHODS[key]
     effect_array, variance_array = _check_meta_inputs(effects, variances)
+    from statsmodels.stats.meta_analysis import combine_effects  # imported on first use: about 1 s
+
     fit = combine_effects(effect_array, variance_array, method_re=statsmodels_name)
     tau2 = float(fit.tau2)
     if tau2 < 0:
@@ -709,6 +710,8 @@ def fixed_effect_meta(effects: Any, variances: Any) -> MetaAnalysisResult:
         p value.
     """
     effect_array, variance_array = _check_meta_inputs(effects, variances)
+    from statsmodels.stats.meta_analysis import combine_effects
+
     fit = combine_effects(effect_array, variance_array, method_re="dl")
     estimate, se = float(fit.mean_effect_fe), float(fit.sd_eff_w_fe)
     ci_low, ci_high = _z_interval(estimate, se)

@@ -16,13 +16,22 @@ test can drive its controls directly.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
-
-from helpcourse.demos.common import SLIDER_LAYOUT, SLIDER_STYLE, live_text
+from helpcourse.lazy import topic_attributes
 
 #: The public names of each topic's file (its ``__all__``; ``tests/test_architecture.py`` keeps the two equal).
 TOPIC_NAMES: dict[str, tuple[str, ...]] = {
+    "common": (
+        "FigureWidget",
+        "LabelledIntSlider",
+        "LabelledSlider",
+        "PLOTLY_SCRIPT_USER",
+        "PracticeActions",
+        "SLIDER_LAYOUT",
+        "SLIDER_STYLE",
+        "feedback_html",
+        "live_text",
+        "plotly_script_carrier",
+    ),
     "adapting": (
         "ADAPTATION_FINDINGS",
         "BANDS",
@@ -102,20 +111,4 @@ TOPIC_NAMES: dict[str, tuple[str, ...]] = {
     ),
 }
 
-_TOPIC_OF = {name: topic for topic, names in TOPIC_NAMES.items() for name in names}
-
-__all__ = ["SLIDER_LAYOUT", "SLIDER_STYLE", "TOPIC_NAMES", "live_text", *sorted(_TOPIC_OF)]
-
-
-def __getattr__(name: str) -> Any:
-    """Import the topic file that defines ``name`` on first use (PEP 562) and return the name."""
-    topic = _TOPIC_OF.get(name)
-    if topic is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{topic}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_TOPIC_OF})
+__all__, __getattr__, __dir__ = topic_attributes(__name__, TOPIC_NAMES, globals())

@@ -15,6 +15,19 @@ import plotly.basewidget
 import plotly.graph_objects as go
 import traitlets
 
+__all__ = [
+    "FigureWidget",
+    "LabelledIntSlider",
+    "LabelledSlider",
+    "PLOTLY_SCRIPT_USER",
+    "PracticeActions",
+    "SLIDER_LAYOUT",
+    "SLIDER_STYLE",
+    "feedback_html",
+    "live_text",
+    "plotly_script_carrier",
+]
+
 SLIDER_STYLE = {"description_width": "initial"}
 SLIDER_LAYOUT = widgets.Layout(width="480px")
 

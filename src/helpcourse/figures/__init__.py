@@ -1,18 +1,144 @@
 """Plotly figure builders: pure functions, data in, ``go.Figure`` out.
 
-One file per topic; this package re-exports them all, so notebooks write ``figures.forest_plot(...)``.
+One file per topic; every public name is reachable here (``figures.forest_plot(...)``), and a topic's file is
+imported when one of its names is first used (:mod:`helpcourse.lazy`).
 Every figure uses one colour-blind-safe palette (Okabe & Ito) and never lets colour carry meaning alone, and every
 builder has a ``describe_*`` companion returning the figure's text alternative.
 """
 
-from helpcourse.figures.adapting import *  # noqa: F403
-from helpcourse.figures.alliance import *  # noqa: F403
-from helpcourse.figures.capstone import *  # noqa: F403
-from helpcourse.figures.coder import *  # noqa: F403
-from helpcourse.figures.collaboration import *  # noqa: F403
-from helpcourse.figures.core import *  # noqa: F403
-from helpcourse.figures.core import PALETTE, base_layout, format_percent, format_r  # noqa: F401
-from helpcourse.figures.facilitate import *  # noqa: F403
-from helpcourse.figures.reading import *  # noqa: F403
-from helpcourse.figures.relationship import *  # noqa: F403
-from helpcourse.figures.strengths import *  # noqa: F403
+from __future__ import annotations
+
+from helpcourse.lazy import topic_attributes
+
+#: The public names of each topic's file (its ``__all__``; ``tests/test_architecture.py`` keeps the two equal).
+TOPIC_NAMES: dict[str, tuple[str, ...]] = {
+    "adapting": (
+        "ALARM_OUTCOMES",
+        "HELPER_STYLES",
+        "POLICY_LABELS",
+        "alarm_figure",
+        "alarm_title",
+        "describe_alarm",
+        "describe_dose_effect",
+        "describe_matching",
+        "describe_progress",
+        "describe_tailoring",
+        "dose_effect_figure",
+        "evidence_forest_rows",
+        "matching_figure",
+        "matching_title",
+        "progress_figure",
+        "progress_title",
+        "tailoring_figure",
+    ),
+    "alliance": (
+        "FOREST_X_RANGE",
+        "SCATTER_X_RANGE",
+        "SCATTER_Y_RANGE",
+        "alliance_levels_figure",
+        "alliance_levels_titles",
+        "describe_alliance_levels",
+        "describe_early_improvement",
+        "describe_recovery_lines",
+        "describe_therapy_forest",
+        "early_improvement_figure",
+        "early_improvement_title",
+        "forest_heterogeneity_text",
+        "least_squares_line",
+        "recovery_lines_figure",
+        "therapy_forest_figure",
+        "therapy_forest_title",
+        "therapy_forest_values",
+    ),
+    "capstone": (
+        "DASHBOARD_TRACES",
+        "case_dashboard_figure",
+        "case_dashboard_title",
+        "dashboard_points",
+        "describe_case_session",
+    ),
+    "coder": (
+        "CODE_AXIS_LABELS",
+        "confusion_matrix_figure",
+        "describe_confusion_matrix",
+    ),
+    "collaboration": (
+        "DROPOUT_OR_RANGE",
+        "TRIAL_DIFFERENCE_RANGE",
+        "describe_dropout_forest",
+        "describe_preference_trial",
+        "dropout_forest_figure",
+        "dropout_forest_labels",
+        "dropout_forest_title",
+        "preference_trial_figure",
+        "preference_trial_title",
+    ),
+    "core": (
+        "FONT",
+        "PALETTE",
+        "STRONGER",
+        "WEAKER",
+        "base_layout",
+        "describe_forest",
+        "forest_plot",
+        "format_percent",
+        "format_r",
+        "group_rates_figure",
+    ),
+    "facilitate": (
+        "LEVEL_STYLE",
+        "QUALITY_STYLE",
+        "RATIO_AXIS_MAX",
+        "TIMELINE_ROWS",
+        "behaviour_mix_figure",
+        "client_talk_after_figure",
+        "client_talk_after_title",
+        "describe_behaviour_mix",
+        "describe_client_talk_after",
+        "describe_quality_comparison",
+        "describe_session",
+        "format_ratio",
+        "quality_comparison_figure",
+        "quality_comparison_shapes",
+        "quality_comparison_traces",
+        "session_figure",
+        "session_scores_table",
+        "session_title",
+        "session_traces",
+        "timeline_row_position",
+    ),
+    "reading": (
+        "MEDIAN_LINE_LABEL",
+        "NO_INTERVAL_LABEL",
+        "alliance_outcome_figure",
+        "describe_alliance_outcome",
+        "describe_relationship_forest",
+        "hover_detail",
+        "relationship_forest_figure",
+    ),
+    "relationship": (
+        "HIGH_QUALITY",
+        "LESS_EMPATHIC",
+        "LOW_QUALITY",
+        "MORE_EMPATHIC",
+        "caseload_half_title",
+        "caseload_recoveries_figure",
+        "caseload_title",
+        "caseload_trace_values",
+        "complex_reflections_figure",
+        "describe_caseload_recoveries",
+        "describe_complex_reflections",
+    ),
+    "strengths": (
+        "WEAK_EVIDENCE_EDGES",
+        "contact_odds_ratio_figure",
+        "describe_contact_odds_ratios",
+        "describe_weak_evidence",
+        "weak_evidence_bars",
+        "weak_evidence_figure",
+        "weak_evidence_line_height",
+        "weak_evidence_title",
+    ),
+}
+
+__all__, __getattr__, __dir__ = topic_attributes(__name__, TOPIC_NAMES, globals())

@@ -53,7 +53,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from scipy import stats
+from scipy import special
 
 from helpcourse.effects import _check_correlation
 
@@ -526,7 +526,7 @@ def share_above_average_outcome(therapist_z: float, therapist_share: float) -> f
     """
     z = _check_number(therapist_z, "therapist_z")
     s = _check_share(therapist_share, "therapist_share")
-    return float(stats.norm.cdf(z * math.sqrt(s) / math.sqrt(1 - s)))
+    return float(special.ndtr(z * math.sqrt(s) / math.sqrt(1 - s)))
 
 
 # --------------------------------------------------------------------------------------------------
