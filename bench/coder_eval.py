@@ -3,10 +3,13 @@
 * 5-fold cross-validation grouped by transcript (``StratifiedGroupKFold`` on ``transcript_id``: no session in
   both the training and the test folds): precision, recall and F1 per code, macro-F1, accuracy, the confusion
   matrix, and how often the coder is right at each level of its confidence.
-* The same folds for two comparisons: a plain word and character n-gram model of the reply alone, and the
-  coder without the client statement.
+* The same folds for three comparisons: a plain word and character n-gram model of the reply alone, the coder
+  without the client statement, and the coder without its naive Bayes views (the model before issue 15).
 * The yardstick: agreement between AnnoMI's expert annotators on the 7 transcripts they all coded.
-* Training time (wall clock and CPU), loading from the cache, and the latency of coding one reply.
+* The MI-non-adherence flag (``helpcourse.adherence``): precision and recall against the label AnnoMI's annotations
+  allow (advice given without permission), how often it fires in high- and low-quality sessions, and, separately,
+  precision and recall on the hand-written replies of ``tests/test_adherence.py``.
+* Training time (wall clock and CPU), loading from the cache, and the latency of coding one reply (with its flag).
 
 Usage: ``python bench/coder_eval.py [--quick] [--html confusion.html]``. ``--quick`` skips the comparisons.
 """
@@ -15,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import importlib.util
 import statistics
 import sys
 import tempfile
@@ -24,10 +28,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from helpcourse import coder, figures
+from helpcourse import adherence, coder, figures
 
 N_FOLDS = 5
 LATENCY_CALLS = 200
+HAND_WRITTEN_FILE = Path(__file__).resolve().parents[1] / "tests" / "test_adherence.py"
 
 
 def markdown_table(frame: pd.DataFrame, floatfmt: str = ".3f") -> str:
@@ -88,6 +93,45 @@ def confidence_table(predictions: pd.DataFrame) -> pd.DataFrame:
                           "share coded as the experts did": correct.groupby(bins, observed=False).mean()})
     table.index.name = "coder's confidence"
     return table
+
+
+def hand_written_examples() -> list | None:
+    """The hand-written replies of ``tests/test_adherence.py`` (None when the test file cannot be read)."""
+    try:
+        spec = importlib.util.spec_from_file_location("_adherence_hand_written", HAND_WRITTEN_FILE)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return list(module.HAND_WRITTEN)
+    except Exception as exc:  # the benchmark still prints the AnnoMI figures
+        print(f"(hand-written set not read: {type(exc).__name__}: {exc})")
+        return None
+
+
+def flag_report() -> None:
+    """Precision and recall of the non-adherence flag, and where it fires."""
+    result = adherence.evaluate_flag()
+    print("\n## The MI-non-adherence flag\n")
+    print("Against AnnoMI's derived label *advice without permission* (annotators' advice subtype, no permission asked "
+          "in the two earlier helper turns, not asked for by the client; approximate):\n")
+    print(markdown_table(result.advice.rename_axis("flag"), floatfmt=".2f"))
+    print(f"\nHow often the flag fires (low-quality sessions hold {100 * result.low_quality_share:.1f}% of therapist "
+          "utterances):\n")
+    rates = result.rates.reset_index()
+    rates.index = rates["mi_quality"] + " / " + rates["code"]
+    print(markdown_table(rates.drop(columns=["mi_quality", "code"]).rename_axis("session quality / experts' code")))
+    print("\nWhere each kind's flags fall:\n")
+    print(markdown_table(result.by_kind.rename_axis("kind"), floatfmt=".2f"))
+    examples = hand_written_examples()
+    if examples is not None:
+        print(f"\nHand-written replies of tests/test_adherence.py ({len(examples)}; written by the author of the "
+              "rules, so a check of the rules, not an estimate of how they generalise):\n")
+        print(markdown_table(adherence.score_examples(examples).rename_axis("kind"), floatfmt=".2f"))
+    sample = adherence.adherence_table()["reply"].tolist()
+    started = time.perf_counter()
+    for reply in sample:
+        adherence.flag_reply(reply)
+    print(f"\nFlagging one reply: {1000 * (time.perf_counter() - started) / len(sample):.2f} ms on average "
+          f"({len(sample):,} AnnoMI utterances)")
 
 
 def timings(table: pd.DataFrame) -> dict[str, float]:
@@ -162,6 +206,12 @@ def main(argv: list[str] | None = None) -> int:
         alone = coder.cross_validate_coder(no_context, n_folds=N_FOLDS, table=table)
         print(f"Same folds, the coder without the client statement: macro-F1 {alone.macro_f1:.3f} ("
               + ", ".join(f"{c} {f:.3f}" for c, f in alone.per_code["f1"].items()) + ")")
+        no_bayes = dataclasses.replace(settings, naive_bayes_views=())
+        before = coder.cross_validate_coder(no_bayes, n_folds=N_FOLDS, table=table)
+        print(f"Same folds, the coder without its naive Bayes views (the model before issue 15): macro-F1 "
+              f"{before.macro_f1:.3f} (" + ", ".join(f"{c} {f:.3f}" for c, f in before.per_code["f1"].items()) + ")")
+
+    flag_report()
 
     measured = timings(table)
     print(f"\nTraining: {measured['train_wall_s']:.1f} s wall clock, {measured['train_cpu_s']:.1f} s CPU; "

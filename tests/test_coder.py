@@ -24,8 +24,8 @@ from helpcourse import coder, data, figures, talk
 CLIENT = "I've been drinking a lot more since I lost my job, and my wife is really upset about it."
 
 # The goal for the coder's grouped cross-validated macro-F1 was 0.80 (not reached: docs/CODER.md); below this
-# floor a change to the coder is a regression.
-MACRO_F1_FLOOR = 0.74
+# floor a change to the coder is a regression (0.752 before the naive Bayes views of issue 15, 0.756 with them).
+MACRO_F1_FLOOR = 0.75
 REPO = Path(__file__).resolve().parents[1]
 PS03 = REPO / "course" / "exercises" / "ps03_safe_relationship" / "ps03_safe_relationship.ipynb"
 DOCS = REPO / "docs" / "CODER.md"
@@ -84,6 +84,23 @@ def test_known_replies_get_their_code(trained, reply, expected):
     assert coded.confidence == max(coded.probabilities.values())
 
 
+def test_code_flags_mi_non_adherent_replies_without_changing_the_code(trained):
+    """The confrontation the course warns against reads as *other* to the coder; the flag names it."""
+    confronting = trained.code("You need to face the fact that you're an alcoholic.", CLIENT)
+    assert confronting.nonadherence is not None and confronting.nonadherence.kind == "confronting"
+    advice = trained.code("Try taking a walk when you feel the urge.", CLIENT)
+    assert advice.nonadherence is not None and advice.nonadherence.kind == "advice_without_permission"
+    asked = trained.code("Try taking a walk when you feel the urge.", "Sure.",
+                         previous_helper="Would it be OK if I shared what has worked for others?")
+    assert asked.nonadherence is None
+    assert asked.probabilities == trained.code("Try taking a walk when you feel the urge.", "Sure.").probabilities
+    for reply in ("It sounds like part of you wants to cut down and part of you enjoys it.",
+                  "Would it be OK if I shared what has worked for others?", "What brings you here today?"):
+        assert trained.code(reply, CLIENT).nonadherence is None, reply
+    plain = coder.CodedReply("Okay.", "other", 0.9, dict.fromkeys(coder.CODES, 0.25), "other", "")
+    assert plain.nonadherence is None  # the field is optional: callers that build a CodedReply keep working
+
+
 def test_clear_reflections_and_questions_are_confident(trained):
     assert trained.code("It sounds like you're worried about your drinking.", CLIENT).confidence > 0.8
     assert trained.code("What brings you here today?", CLIENT).confidence > 0.8
@@ -139,7 +156,7 @@ def test_grouped_cross_validation_keeps_sessions_apart_and_gives_the_committed_f
     for code in coder.CODES:
         assert result.per_code.loc[code, "f1"] == pytest.approx(measured.f1[code], abs=0.0005), code
     low = result.predictions[result.predictions["confidence"] <= 0.5]
-    assert len(low) == 499
+    assert len(low) == 447
     assert (low["code"] == low["predicted"]).mean() == pytest.approx(measured.low_confidence_accuracy, abs=0.0005)
 
 
@@ -155,8 +172,9 @@ def test_docs_state_the_committed_figures():
 
 def test_accuracy_statement_gives_the_committed_figures_in_plain_words():
     text = coder.accuracy_statement()
-    assert "78% of utterances" in text and "macro-F1 0.75" in text and "0.72 for reflections" in text
-    assert "macro-F1 of 0.80" in text and "only 46% of the time" in text and "4,882" in text
+    assert "78% of utterances" in text and "macro-F1 0.76" in text and "0.73 for reflections" in text
+    assert "0.59 for input" in text and "0.88 for other" in text and "0.83 for questions" in text
+    assert "macro-F1 of 0.80" in text and "only 43% of the time" in text and "4,882" in text
 
 
 def test_expert_annotators_agree_at_about_the_level_the_coder_aims_for():
@@ -322,6 +340,9 @@ def test_feedback_names_each_replys_code_with_confidence_and_reason(trained):
     assert lines[2].endswith(coder.CODE_SUMMARIES["reflection"])
     assert lines[3].startswith("Reply 2 reads as a question (")
     assert lines[4].startswith("Reply 3 reads as advice or information (input) (")
+    assert lines[4].endswith(' It may also read as advice without permission ("You should join a").')
+    assert lines[3].endswith(""" It may also read as advice without permission ("Why don't you go").""")
+    assert "It may also read" not in lines[2]
     confidence = trained.code(replies[0], PS03_CLIENTS[0]).confidence
     assert f"(coder's confidence {100 * confidence:.0f}%)" in lines[2]
 

@@ -157,13 +157,18 @@ def _rx(pattern: str) -> re.Pattern[str]:
 _YOU_ARE = r"you(?:'re| are| r)"
 _GOING_TO = r"(?:going to|gonna|goin' to)"
 _MUST = r"(?:need to|needs to|have to|has to|must|'ve got to|have got to|got to|gotta)"
-_STOP = r"(?:stop|quit|give (?:it |this |that )?up|cut (?:it |this |that )?(?:out|down|back)|get help|get sober|sober up)"
+_ADVICE_MUST = r"(?:need to|needs to|must|'ve got to|have got to|got to|gotta)"
+_STOP = (
+    r"(?:stop|quit|give (?:it |this |that )?up|cut (?:it |this |that )?(?:out|down|back)|get help|get sober|"
+    r"sober up)"
+)
 # Verbs of advice and direction (what a helper tells a client to do).
 _DO = (
     r"(?:try|stop|quit|cut|give up|go|take|start|avoid|get|make|call|join|drink|eat|exercise|keep|use|put|throw|find|"
     r"give|set|limit|reduce|switch|replace|pour|buy|walk|ask|write|spend|change|drop|leave|move|sleep|skip|count|"
-    r"remove|chew|distract|focus|consider|plan|pick|see a|see your|talk to|speak to|tell (?:her|him|them|your)|think "
-    r"about|look (?:for|into|at)|sign up|work on|stay away|lose|deal with|listen|do something|follow|book|attend|"
+    r"remove|chew|distract|focus|consider|plan|pick|see a|see your|talk to|speak to|tell (?:her|him|them|your)|"
+    r"do (?:it|this|that)|look (?:for|into|at)|sign up|work on|stay away|lose|deal with|listen|do something|follow|"
+    r"book|attend|"
     r"apply|contact|visit|check|learn|practi[cs]e|cancel)"
 )
 
@@ -175,8 +180,9 @@ RULES: tuple[AdherenceRule, ...] = (
         _rx(
             rf"\b{_YOU_ARE} (?:just |really |clearly |obviously |basically )?(?:an? )?(?:alcoholic|addict|drunk|junkie|"
             rf"drug addict|problem drinker|in denial|lying|a liar|kidding yourself|fooling yourself|deluding yourself)"
-            r"\b|\byou (?:have|'ve got|have got) (?:a |an )?(?:serious |real |big |definite )?(?:drinking|alcohol|"
-            r"drug|gambling|anger|eating|weight) problem\b|\byou (?:have|'ve got|have got) a (?:serious |real |big )?"
+            r"\b|\byou(?: have|'ve got| have got|'ve) (?:a |an )?(?:serious |real |big |definite )?(?:drinking|alcohol|"
+            r"drug|gambling|anger|eating|weight) problem\b|\byou(?: have|'ve got| have got|'ve) a "
+            r"(?:serious |real |big )?"
             r"problem with (?:alcohol|drink|drinking|drugs|gambling)\b"
         ),
         "Puts a label on the client (alcoholic, addict, in denial, liar, 'you have a drinking problem').",
@@ -187,8 +193,9 @@ RULES: tuple[AdherenceRule, ...] = (
         "confronting",
         _rx(
             r"\bface (?:up to )?(?:the )?(?:facts?|truth|reality)\b|\blet's face it\b|\bface it\b|\bthe (?:truth|fact|"
-            r"reality) is\b|\bbe honest with yourself\b|\b(?:stop|quit) (?:kidding|fooling|lying to|deluding) yourself\b"
-            r"|\bwho are you (?:kidding|fooling)\b|\bwake up\b"
+            r"reality) is\b|\bbe honest with yourself\b|\b(?:stop|quit) (?:kidding|fooling|lying to|deluding) "
+            r"yourself\b"
+            r"|\bwho are you (?:kidding|fooling)\b|^(?:\w+,? )?wake up\b(?! (?:and|in|at|with|every|feeling)\b)"
         ),
         "Tells the client to face the facts or the truth, as the helper sees it.",
         in_questions=True,
@@ -206,15 +213,20 @@ RULES: tuple[AdherenceRule, ...] = (
     AdherenceRule(
         "must_stop",
         "confronting",
-        _rx(rf"\byou (?:really |just |simply |absolutely |definitely )?{_MUST} (?:just |really )?{_STOP}\b"),
-        "Tells the client they have to stop ('you need to stop', 'you must quit').",
+        _rx(
+            rf"\byou (?:really |just |simply |absolutely |definitely )?{_MUST} (?:just |really )?{_STOP}\b|"
+            r"\b(?:this|that|it|they|these|the (?:drinking|smoking|drugs?|using|gambling)|your (?:drinking|smoking|"
+            r"drug use|using|gambling)|something that)(?: really)? (?:needs|need|has|have) to (?:stop|change|end)\b"
+        ),
+        "Tells the client they have to stop ('you need to stop', 'you must quit', 'this needs to stop').",
     ),
     AdherenceRule(
         "arguing",
         "confronting",
         _rx(
             r"\b(?:that's|that is|it's|it is) (?:just |only )?(?:an excuse|not true|nonsense|ridiculous|"
-            r"rubbish|crazy|not the point)\b|\byou(?:'re| are) (?:just )?making excuses\b|\b(?:stop|quit) making "
+            r"rubbish|crazy|not the point)\b|\byou(?:'re| are) (?:just )?making excuses\b|\b(?:sounds like|that's|"
+            r"those are|these are|it's) (?:a lot of |just |all |more )?(?:an )?excuses?\b|\b(?:stop|quit) making "
             r"excuses\b|\byou(?:'re| are) wrong\b|\bthat makes no sense\b|\bcome on\b(?! in| over| back| down| "
             r"board)|\b(?:don't|can't) you (?:see|realise|realize|understand)\b|\bdo you (?:not )?(?:understand|"
             r"realise|realize|appreciate|get|see) (?:just )?(?:how (?:serious|dangerous|bad|important|much|harmful|"
@@ -228,8 +240,10 @@ RULES: tuple[AdherenceRule, ...] = (
         "confronting",
         _rx(
             rf"\bwhat kind of (?:a )?(?:mother|father|parent|mum|mom|dad|example|person)\b|\b(?:shame on you|"
-            rf"you should be ashamed)\b|\bhow could you\b|\b{_YOU_ARE} (?:being )?(?:so )?(?:selfish|irresponsible|"
-            r"stupid|ridiculous|lazy|weak|pathetic)\b"
+            rf"you should be ashamed)\b|\bhow could you (?:do|let|say|be so|even|possibly|put|leave|treat)\b|"
+            rf"\b{_YOU_ARE} (?:just |really |so |being )*(?:selfish|irresponsible|stupid|ridiculous|lazy|weak|"
+            r"pathetic)\b|"
+            r"\bstop being (?:so )?(?:lazy|selfish|stupid|silly|ridiculous|a baby|childish|difficult)\b"
         ),
         "Shames or blames the client ('what kind of mother...', 'you're being selfish').",
         in_questions=True,
@@ -241,8 +255,9 @@ RULES: tuple[AdherenceRule, ...] = (
         _rx(
             r"\bif you (?:don't|do not|won't|will not|refuse to|can't|cannot|fail to) (?:\w+ )?(?:stop|quit|cut|"
             r"change|get|take|start|listen|give|make|deal|face|sort|slow|do)\b[^.?!]*?\b(?:you(?:'ll| will| are "
-            rf"{_GOING_TO}|'re {_GOING_TO}| could| may| might)|it(?:'ll| will|'s {_GOING_TO}| is {_GOING_TO})|"
-            rf"(?:there|that)(?:'ll| will))\b|\bif you (?:keep|continue|carry on|go on) (?:\w+ing|like this|this way|"
+            rf"{_GOING_TO}|'re {_GOING_TO}| could| may| might)|(?:it|your \w+|things|there|that|this)(?:'ll| will|'s "
+            rf"{_GOING_TO}| is {_GOING_TO}| are {_GOING_TO}))\b|\bif you (?:keep|continue|carry on|go on) "
+            r"(?:\w+ing|like this|this way|"
             rf"that way)\b[^.?!]*?\b(?:you(?:'ll| will| are {_GOING_TO}|'re {_GOING_TO}| could| may| might)|"
             rf"it(?:'ll| will|'s {_GOING_TO}| is {_GOING_TO}))\b"
         ),
@@ -280,7 +295,7 @@ RULES: tuple[AdherenceRule, ...] = (
         "leading_question",
         "persuading",
         _rx(
-            r"\b(?:don't|do not|wouldn't|won't) you (?:think|agree|feel|want)\b|\bwouldn't it be (?:better|easier|"
+            r"\b(?:don't|do not|wouldn't|won't) you (?:think|agree|feel|want|know)\b|\bwouldn't it be (?:better|easier|"
             r"smarter|wiser|good|nice|great)\b|\bisn't it (?:time|better|obvious|clear)\b|\bsurely you\b|"
             r"\bwhy (?:can't|won't|wouldn't) you (?:just )?(?:stop|quit|try|cut)\b"
         ),
@@ -309,8 +324,10 @@ RULES: tuple[AdherenceRule, ...] = (
         "advice_without_permission",
         _rx(
             r"\byou (?:should|shouldn't|should not|ought to|oughta|'d better|had better|better not)\b(?! be (?:proud|"
-            rf"pleased|glad|happy))|\byou (?:really |just |simply )?{_MUST} (?:just |really |at least )?{_DO}\b|"
-            r"\byou (?:could|might|may want to|might want to|could always|can always) (?:try|consider|think about)\b"
+            rf"pleased|glad|happy))|\byou (?:really |just |simply )?{_ADVICE_MUST} (?:just |really |at least )?{_DO}\b|"
+            r"\byou (?:could|might|may want to|might want to|could always|can always)(?: maybe| perhaps| also| just)? "
+            r"(?:try|consider|think about)\b|\bwe(?:'ll| will| are going to|'re going to)? (?:need to|must|'ve got to) "
+            r"(?:start|stop|get|make|look at|cut|work on|change)\b"
         ),
         "Tells the client what they should or need to do ('you should...', 'you need to take...', 'you could try').",
         lifted_by_permission=True,
@@ -319,12 +336,14 @@ RULES: tuple[AdherenceRule, ...] = (
         "i_recommend",
         "advice_without_permission",
         _rx(
-            r"\bi(?:'d| would)? (?:suggest|recommend|advise)\b|\bmy (?:advice|suggestion|recommendation)\b|\bi think "
-            r"you (?:should|need to|ought to|have to|must)\b|\bi(?:'d| would)? (?:want|like) you to\b|\bwhat you "
-            r"(?:need|should|have|ought|want) to do\b|\bit(?:'d| would) be (?:good|best|better|wise|helpful|smart|a "
-            r"good idea)(?: for you)? (?:to|if you)\b|\bthe best (?:thing|option|idea|way)(?: for you)?(?: to do)? "
-            r"(?:is|would be)\b|\bi need you to\b|\bit(?:'s| is) (?:really |very )?(?:important|essential|vital) (?:that "
-            r"you|for you to|to (?!you\b|him\b|her\b|them\b|me\b|us\b))"
+            r"\b(?:i|we)(?:'d| would)?(?: like to| want to)? (?:strongly )?(?:suggest|recommend|advise)\b|"
+            r"\bmy (?:advice|"
+            r"suggestion|recommendation)\b|\bi think you (?:should|need to|ought to|have to|must)\b|\bi(?:'d| would)? "
+            r"(?:want|like|need) you to\b(?! (?:tell|share|think|talk|say|describe|imagine|know|be able to tell)\b)|"
+            r"\bwhat you (?:need|should|have|ought) to do\b|\bit(?:'d| would| might| may| could)(?: not)? be (?:a )?"
+            r"(?:good|best|better|wise|helpful|smart|worth(?:while)?|useful|bad idea|good idea)(?: idea)?(?: for you)? "
+            r"(?:to|if you)\b|\bthe best (?:thing|option|idea|way)(?: for you)?(?: to do)? (?:is|would be)\b|"
+            rf"\bit(?:'s| is) (?:really |very )?(?:important|essential|vital) (?:that you|to) {_DO}\b"
         ),
         "The helper recommends ('I'd recommend', 'my advice', 'I think you should', 'it would be good to').",
         lifted_by_permission=True,
@@ -333,7 +352,10 @@ RULES: tuple[AdherenceRule, ...] = (
         "suggestion_question",
         "advice_without_permission",
         _rx(
-            rf"\bwhy (?:don't|do not) you\b|\bwhy not (?:just )?(?:try|{_DO})\b|\bhow about (?:you |just )?(?:try|"
+            r"\bwhy (?:don't|do not) you\b(?! (?:start by |begin by |just )?(?:tell(?:ing)?|fill(?:ing)?|"
+            r"shar(?:e|ing)|talk(?:ing)?|describ(?:e|ing)|walk(?:ing)?|giv(?:e|ing) me|let me|say(?:ing)?|"
+            r"explain(?:ing)?|come in|have a seat|sit)\b)|"
+            rf"\bwhy not (?:just )?(?:try|{_DO})\b|\bhow about (?:you |just )?(?:try|"
             r"trying|taking|going|getting|cutting|starting|joining|calling|switching|having|making|using|"
             r"stopping)\b|\bwhat about (?:trying|taking|going|getting|cutting|starting|joining|calling|switching)\b"
         ),
@@ -345,9 +367,11 @@ RULES: tuple[AdherenceRule, ...] = (
         "instruction",
         "advice_without_permission",
         _rx(
-            rf"^(?:(?:so|well|okay|ok|then|and|but|now|maybe|perhaps|just|please|um|uh|look|honestly|first),? )*"
+            rf"(?:^(?:(?:so|well|okay|ok|then|and|but|now|maybe|perhaps|just|please|um|uh|look|honestly|first|i "
+            rf"think),? )*|\b(?:if|when|whenever) you [^,.?!]{{3,60}}, (?:just |then |maybe )?)"
             rf"(?:{_DO}|don't (?:drink|smoke|use|go|buy|keep|let|drive|wait|skip|eat|give)|do not|remember to|"
-            r"make sure|be sure to)\b(?! me\b| us\b| your time\b| on\b| ahead\b| going\b| in\b)"
+            r"make sure|be sure to)\b(?! me\b| us\b| your time\b| on\b| ahead\b| going\b| in\b| with you\b|-)|"
+            r"(?:^|, |\bso |\band |\bthen |\bjust |\bplease )make sure (?:that )?you\b"
         ),
         "The reply opens a sentence with an instruction ('Try taking a walk', 'Cut down to two drinks', 'Make "
         "sure...').",
@@ -371,18 +395,23 @@ _ATTRIBUTION = re.compile(
     r"(?:he|she|they|people|everyone|everybody|somebody|someone|others|your \w+|the \w+|my \w+)(?:'s)? "
     r"(?:\w+ )?(?:says?|said|tells?|told|thinks?|thought|calls?|called|wants?|wanted|keeps? (?:saying|telling)|"
     r"(?:are|is|were|was|have been|has been) (?:telling|saying|calling|on at) (?:you|me))|"
-    r"you(?:'ve| have) been told)\b"
+    r"you(?:'ve| have) been told|(?:be|being|been|was|were|get|got) told|"
+    r"(?<!i'm )(?<!i am )(?<!i )(?<!i've )(?<!i have )(?<!i just )(?:saying|says|said|tells|told|telling) "
+    r"(?:you |me |us )?(?:that )?)\b"
 )
 
 _PERMISSION = re.compile(
-    r"\b(?:would|will|is|it's|it is)(?: it| that)?(?: be)? (?:ok|okay|alright|all right|fine)(?: with you)? "
-    r"(?:if|for) (?:i|me)\b|\b(?:can|could|may|might) i (?:\w+ )?(?:suggest|share|offer|tell you|give you|mention|"
-    r"make|add|say|run|give|throw|pass|talk|ask|bring|show|read)\b|\b(?:do|would) you mind if (?:i|we)\b|\bwould you "
-    r"(?:like|want|care) (?:me to|to hear|some|to know|to talk about|any|more information|a few|to look at|to go "
-    r"over|for me)\b|\bdo you want (?:me to|to hear|some|any|to know)\b|\b(?:are|would) you (?:be )?(?:interested|"
-    r"open|willing)(?: in| to)?\b|\bwith your permission\b|\bif (?:it's|that's|it is|that is) (?:ok|okay|alright|"
-    r"all right|fine)(?: with you)?\b|\bif you(?:'d| would)? like\b|\bif you're interested\b|\bif you want (?:me "
-    r"to|to hear|some|to know)\b|\bpermission\b|\bwould (?:it|that) help (?:if|to)\b|\bwould you be ok(?:ay)?\b"
+    r"\b(?:would|will|is|it's|it is)(?: it| that| this)?(?: be)? (?:ok|okay|alright|all right|fine)(?: with you)?,? "
+    r"(?:if|for) (?:i|me|we)\b|\b(?:is|would) (?:that|this|it) (?:be )?(?:ok|okay|alright|all right|fine)(?: with "
+    r"you)?\?|\b(?:can|could|may|might) i (?:\w+ )?(?:suggest|share|offer|tell you|give you|mention|make|add|run|"
+    r"give|throw|pass|bring|show|read)\b|\b(?:do|would) you mind if (?:i|we)\b|(?<!what )\bwould you (?:like|want|"
+    r"care) (?:me to|to hear|some|to know|any|more information|a few|to look at|to go over|for me)\b|\bdo you want "
+    r"(?:me to|to hear|some|any|to know)\b|\b(?:are|would|will) you (?:be )?(?:interested in (?:hearing|knowing|"
+    r"some|learning|talking|what|a few)|open to|willing to (?:hear|listen|look))\b|\bsomething you(?:'d| would)? "
+    r"(?:be )?interested in\b|\bwith your permission\b|\bif (?:it's|that's|it is|that is) (?:ok|okay|alright|all "
+    r"right|fine)(?: with you)?\b|\bif you(?:'d| would)? like\b|\bif you're interested\b|\bif you want (?:me to|"
+    r"to hear|some|to know)\b|\bpermission\b|\bwould (?:it|that) (?:be )?help(?:ful)? (?:if|to|for)\b|\bwould you "
+    r"be ok(?:ay)?\b|\bwonder(?:ing)? if i (?:could|can|might|may) (?:share|tell|give|offer|suggest|mention)\b"
 )
 
 _AUTONOMY = re.compile(
@@ -391,7 +420,8 @@ _AUTONOMY = re.compile(
     r"\b(?:only )?you (?:can|get to|will|would) decide\b|\byou know (?:yourself )?best\b|\bmay or may not (?:work|"
     r"apply|fit|be)\b|\bwhatever you decide\b|\bif (?:that|it|this) (?:fits|works|makes sense|sounds right) "
     r"(?:for|to) you\b|\bsee what (?:works|fits)\b|\b(?:some|other|many) people (?:find|have found|found|say|tell "
-    r"me)\b|\bwhat (?:has )?worked for (?:others|other people)\b|\bit's your (?:life|choice|decision)\b"
+    r"me)\b|\bwhat (?:has )?worked for (?:others|other people)\b|\bit's your (?:life|choice|decision)\b|\byour own "
+    r"(?:intuition|judgement|judgment|gut|decision|mind|pace|way|time|choice)\b|\bgo with your gut\b"
 )
 
 _CLIENT_ASKS = re.compile(
@@ -402,6 +432,15 @@ _CLIENT_ASKS = re.compile(
     r"\bwhat do you think i (?:should|could)\b|\bi (?:need|want|would like|'d like) (?:some |your )?(?:advice|"
     r"suggestions|ideas|tips)\b|\bis there (?:anything|something) (?:i can|i could|that might|that could|you "
     r"can)\b|\bdo you (?:have|know) (?:any|of any)\b|\bwhat (?:are|would be) (?:my|the) options\b"
+)
+
+# Risk and safety: when the client or the reply speaks of suicide, self-harm, harm to others or an emergency, a
+# direct question or instruction and the agency's procedures are right, so only the confronting rules apply.
+_RISK = re.compile(
+    r"suicid|self[- ]?harm|overdos|\b(?:kill|killing|hurt|hurting|harm|harming|cut|cutting) (?:my|your|him|her|them|"
+    r"our)sel(?:f|ves)\b|\b(?:end|ending) (?:it all|my life|your life)\b|\bcrisis\b|\bemergency\b|\b(?:999|911|"
+    r"112)\b|\bsamaritans\b|\bunsafe\b|\bsafety plan\b|\bnot safe\b|\b(?:hit|hitting|beat|beating|hurt|hurting|"
+    r"harm|harming) (?:him|her|them|the (?:kids?|baby|children)|my (?:wife|husband|partner|kids?|children|baby))\b"
 )
 
 _SENTENCE_END = re.compile(r"(?<=[.?!;])\s+|\s+(?:--|—|–)\s+")
@@ -480,7 +519,9 @@ def flag_reply(reply: str, *, client: str = "", previous_helper: str = "") -> No
     The rules (:data:`RULES`) are tried sentence by sentence, kind by kind in the order of :data:`KINDS`; the
     first match is returned. Words the reply attributes to the client or to someone else ("It sounds like you
     feel you need to stop") are not flagged. Advice and persuading are not flagged when ``previous_helper`` asked
-    permission, ``client`` asked for advice, or the reply leaves the choice to the client.
+    permission, ``client`` asked for advice, or the reply leaves the choice to the client. When the client statement
+    or the reply speaks of suicide, self-harm, harming someone or an emergency, only the confronting rules apply: a
+    direct question or instruction is then right, with the agency's risk procedures and supervision.
 
     Parameters
     ----------
@@ -514,7 +555,10 @@ def flag_reply(reply: str, *, client: str = "", previous_helper: str = "") -> No
     original = _sentences(_normalise(reply))
     lowered = [sentence.lower() for sentence in original]
     permitted = None
+    risk = bool(_RISK.search(_normalise(f"{client} {reply}").lower()))
     for kind in KINDS:
+        if risk and kind != "confronting":
+            continue
         for rule in RULES:
             if rule.kind != kind:
                 continue
@@ -530,16 +574,31 @@ def flag_reply(reply: str, *, client: str = "", previous_helper: str = "") -> No
                                 asked_permission(previous_helper or "")
                                 or client_asked_for_advice(client or "")
                                 or leaves_choice_to_client(reply)
+                                or asked_permission(reply)
                             )
                         if permitted:
                             break
                     return NonAdherence(
                         kind=kind,
                         rule=rule.name,
-                        matched=text[match.start():match.end()].strip(" ,"),
+                        matched=_quoted(text, match.start(), match.end()),
                         explanation=KIND_EXPLANATIONS[kind],
                     )
     return None
+
+
+_WORDS_SHOWN = 4
+
+
+def _quoted(sentence: str, start: int, end: int) -> str:
+    """The matched words, continued to at least four words within the clause (so "Try" reads "Try taking a walk")."""
+    words = sentence[start:end].split()
+    if len(words) < _WORDS_SHOWN:
+        rest = re.split(r"[,;:.?!]", sentence[end:], maxsplit=1)[0].split()
+        if rest and not sentence[end:end + 1].isspace() and sentence[end:end + 1]:
+            words[-1] += rest.pop(0)  # the match ended inside a word
+        words += rest[: _WORDS_SHOWN - len(words)]
+    return " ".join(words).strip(" ,-")
 
 
 # --------------------------------------------------------------------------------------------------

@@ -16,9 +16,17 @@ student's reply.
 How it is built
 ---------------
 A stack of linear support-vector machines (one on all features, one each on words, characters, the last
-sentence, and the client context), whose decision values are combined by a multinomial logistic regression
-that gives the probabilities shown as the coder's confidence. The stacking folds are grouped by transcript.
-Everything is scikit-learn and deterministic (fixed seeds); training takes a few seconds.
+sentence, and the client context) and two multinomial naive Bayes models (on the words and on the characters),
+whose decision values are combined by a multinomial logistic regression that gives the probabilities shown as the
+coder's confidence. The stacking folds are grouped by transcript. Everything is scikit-learn and deterministic
+(fixed seeds); training takes a few seconds.
+
+Replies that go against MI
+--------------------------
+AnnoMI's therapists seldom confront, so the coder has no code for a confrontation ("You need to face the fact that
+you're an alcoholic" reads as input or other). :meth:`ReplyCoder.code` therefore also runs the transparent rules of
+:mod:`helpcourse.adherence` and returns their flag (confronting, a warning, persuading, advice without
+permission) in :attr:`CodedReply.nonadherence`; the code itself is unchanged by it.
 
 Caching and privacy
 -------------------
@@ -65,6 +73,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from helpcourse import data
+from helpcourse.adherence import NonAdherence, flag_reply
 from helpcourse.talk import RISK_TRANSCRIPTS
 
 __all__ = [
@@ -176,6 +185,11 @@ class CoderSettings:
         Folds (grouped by transcript) for the out-of-fold decision values the combiner learns from.
     seed : int
         Seed of every random choice (fold shuffling, SVM coordinate order).
+    naive_bayes_views : tuple of str
+        Views (of ``words``, ``characters``, ``last_sentence``, ``all``) that also get a multinomial naive Bayes
+        model in the stack, beside their SVM; ``()`` for none.
+    naive_bayes_alpha : float
+        Additive smoothing of the naive Bayes models.
     """
 
     word_ngrams: tuple[int, int] = (1, 2)
@@ -188,6 +202,8 @@ class CoderSettings:
     meta_c: float = 1.0
     stack_folds: int = 4
     seed: int = 0
+    naive_bayes_views: tuple[str, ...] = ("words", "characters")
+    naive_bayes_alpha: float = 0.1
 
     def key(self) -> str:
         """A short hash of the settings and of this module's code, used in the cache file name.
@@ -355,25 +371,62 @@ _VIEWS: dict[str, tuple[str, ...]] = {
 }
 
 
+_NAIVE_BAYES = "naive_bayes_"
+
+
+class _NaiveBayesView:
+    """A multinomial naive Bayes model whose "decision values" are its log-probabilities, centred per reply."""
+
+    def __init__(self, alpha: float) -> None:
+        self.alpha = alpha
+
+    def fit(self, matrix: sp.csr_matrix, codes: np.ndarray) -> _NaiveBayesView:
+        from sklearn.naive_bayes import MultinomialNB
+
+        self.model_ = MultinomialNB(alpha=self.alpha).fit(matrix, codes)
+        self.classes_ = self.model_.classes_
+        del self.model_.feature_count_  # not needed to predict; keeps the cached coder small
+        return self
+
+    def decision_function(self, matrix: sp.csr_matrix) -> np.ndarray:
+        log_probability = self.model_.predict_log_proba(matrix)
+        return log_probability - log_probability.mean(axis=1, keepdims=True)
+
+
 class _StackedCoder:
-    """Linear SVMs on several views of the features, combined by a logistic regression (stacking)."""
+    """Linear SVMs (and naive Bayes models) on several views of the features, combined by a logistic regression."""
 
     def __init__(self, settings: CoderSettings) -> None:
         self.settings = settings
 
-    def _svm(self):
+    def _base_model(self, view: str):
         from sklearn.svm import LinearSVC
 
+        if view.startswith(_NAIVE_BAYES):
+            return _NaiveBayesView(self.settings.naive_bayes_alpha)
         return LinearSVC(C=self.settings.svm_c, class_weight="balanced", max_iter=5000, random_state=self.settings.seed)
 
     def _view_columns(self) -> dict[str, np.ndarray]:
         blocks = self.features_.output_indices_
         columns = {}
-        for view, names in _VIEWS.items():
+        views = {**_VIEWS, **{_NAIVE_BAYES + view: _VIEWS[view] for view in self.settings.naive_bayes_views}}
+        for view, names in views.items():
             present = [np.arange(blocks[n].start, blocks[n].stop) for n in names if n in blocks]
             if present and sum(len(p) for p in present):
                 columns[view] = np.concatenate(present)
         return columns
+
+    def _views(self, matrix: sp.csr_matrix) -> dict[str, sp.csr_matrix]:
+        """The columns of each view, sliced once per distinct set of columns (a naive Bayes view reuses its SVM's)."""
+        sliced: dict[str, sp.csr_matrix] = {}
+        views = {}
+        for name, columns in self.view_columns_.items():
+            key = name.removeprefix(_NAIVE_BAYES)
+            if key not in sliced:
+                whole = len(columns) == matrix.shape[1] and np.array_equal(columns, np.arange(matrix.shape[1]))
+                sliced[key] = matrix if whole else matrix[:, columns]
+            views[name] = sliced[key]
+        return views
 
     def _meta_input(self, decisions: list[np.ndarray], matrix: sp.csr_matrix) -> np.ndarray:
         overlap = self.features_.output_indices_["overlap"]
@@ -397,14 +450,14 @@ class _StackedCoder:
             splitter = StratifiedKFold(n_splits=self.settings.stack_folds, shuffle=True, random_state=seed)
             splits = list(splitter.split(matrix, codes))
         n_codes = len(set(codes))
+        views = self._views(matrix)
         out_of_fold = []
-        for columns in self.view_columns_.values():
-            view = matrix[:, columns]
+        for name, view in views.items():
             decision = np.zeros((len(codes), n_codes))
             for train, test in splits:
-                decision[test] = self._svm().fit(view[train], codes[train]).decision_function(view[test])
+                decision[test] = self._base_model(name).fit(view[train], codes[train]).decision_function(view[test])
             out_of_fold.append(decision)
-        self.views_ = {name: self._svm().fit(matrix[:, cols], codes) for name, cols in self.view_columns_.items()}
+        self.views_ = {name: self._base_model(name).fit(view, codes) for name, view in views.items()}
         self.combiner_ = make_pipeline(
             StandardScaler(), LogisticRegression(C=self.settings.meta_c, class_weight="balanced", max_iter=2000)
         )
@@ -415,7 +468,7 @@ class _StackedCoder:
 
     def predict_proba(self, frame: pd.DataFrame) -> np.ndarray:
         matrix = sp.csr_matrix(self.features_.transform(frame))
-        decisions = [self.views_[name].decision_function(matrix[:, cols]) for name, cols in self.view_columns_.items()]
+        decisions = [self.views_[name].decision_function(view) for name, view in self._views(matrix).items()]
         return self.combiner_.predict_proba(self._meta_input(decisions, matrix))
 
 
@@ -505,6 +558,10 @@ class CodedReply:
         The code as named to students (:data:`CODE_NAMES`).
     explanation : str
         A short plain-language explanation of the code (:data:`CODE_EXPLANATIONS`).
+    nonadherence : NonAdherence or None
+        The reply flagged as MI-non-adherent (confronting, a warning, persuading, advice without permission) by the
+        rules of :mod:`helpcourse.adherence`, or None (most replies). Independent of the code: a confrontation can
+        read as *other*, unasked advice as a reflection.
     """
 
     reply: str
@@ -513,6 +570,7 @@ class CodedReply:
     probabilities: dict[str, float]
     name: str
     explanation: str
+    nonadherence: NonAdherence | None = None
 
 
 @dataclass
@@ -576,8 +634,8 @@ class ReplyCoder:
         table = self.probabilities(replies, clients)
         return [str(code) for code in table.idxmax(axis=1)]
 
-    def code(self, reply: str, client: str = "") -> CodedReply:
-        """Code one reply to a client statement.
+    def code(self, reply: str, client: str = "", previous_helper: str = "") -> CodedReply:
+        """Code one reply to a client statement, and flag it if it goes against MI.
 
         Parameters
         ----------
@@ -585,11 +643,15 @@ class ReplyCoder:
             What the helper says.
         client
             The client statement it answers (empty when unknown).
+        previous_helper
+            The helper's previous turn, before the client statement (empty when unknown). Only the
+            non-adherence flag reads it: advice right after "Would it be OK if I shared...?" is not flagged.
 
         Returns
         -------
         CodedReply
-            The code, the coder's confidence, every code's probability and a plain-language explanation.
+            The code, the coder's confidence, every code's probability, a plain-language explanation and the
+            non-adherence flag (:func:`helpcourse.adherence.flag_reply`, None when the reply is not flagged).
 
         Examples
         --------
@@ -606,6 +668,7 @@ class ReplyCoder:
             probabilities={code: float(row[code]) for code in CODES},
             name=CODE_NAMES[best],
             explanation=CODE_EXPLANATIONS[best],
+            nonadherence=flag_reply(reply, client=client or "", previous_helper=previous_helper or ""),
         )
 
 
@@ -1099,10 +1162,10 @@ MEASURED_ACCURACY = CoderAccuracy(
     n_folds=5,
     n_utterances=4882,
     n_transcripts=133,
-    macro_f1=0.752,
-    accuracy=0.778,
-    f1={"reflection": 0.723, "question": 0.829, "therapist_input": 0.582, "other": 0.875},
-    low_confidence_accuracy=0.461,
+    macro_f1=0.756,
+    accuracy=0.782,
+    f1={"reflection": 0.731, "question": 0.829, "therapist_input": 0.588, "other": 0.876},
+    low_confidence_accuracy=0.434,
     annotator_macro_f1=0.796,
 )
 """The committed evaluation (``docs/CODER.md``, ``bench/coder_eval.py``): 5-fold cross-validation grouped by
@@ -1172,7 +1235,9 @@ def reply_feedback(replies: Sequence[object], clients: Sequence[str], reply_code
     -------
     str
         Several lines: a heading that says the coder is not the grader, then one line per reply (``Reply 1 reads
-        as a reflection (coder's confidence 87%): it says back, ...``). The coder's measured accuracy is
+        as a reflection (coder's confidence 87%): it says back, ...``), ending with one short sentence when the
+        reply is flagged as MI-non-adherent (``It may also read as advice without permission ("You should join
+        a").``: the first words that matched, :mod:`helpcourse.adherence`). The coder's measured accuracy is
         :func:`accuracy_statement`.
     """
     heading = (
@@ -1204,9 +1269,11 @@ def reply_feedback(replies: Sequence[object], clients: Sequence[str], reply_code
         elif i in coded:
             result = coded[i]
             caution = " Its confidence is low: take this code with caution." if result.confidence <= 0.5 else ""
+            flag = result.nonadherence
+            flagged = f' It may also read as {flag.name} ("{flag.matched}").' if flag is not None else ""
             lines.append(
                 f"Reply {number} reads as {result.name} (coder's confidence {100 * result.confidence:.0f}%): "
-                f"{CODE_SUMMARIES[result.code]}{caution}"
+                f"{CODE_SUMMARIES[result.code]}{caution}{flagged}"
             )
         else:
             lines.append(f"Reply {number}: not coded.")
