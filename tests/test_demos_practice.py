@@ -177,3 +177,13 @@ def test_the_practice_shows_nothing_from_the_self_harm_or_violence_sessions(prac
         assert not set(frame["transcript_id"]) & talk.RISK_TRANSCRIPTS
     shown = [practice.statements.iloc[i] for i in practice.order]
     assert not any(coder._mentions_risk(f"{row['client']} {row['therapist_reply']}") for row in shown)
+
+
+def test_a_confronting_reply_gets_a_note_and_a_reflection_does_not(practice):
+    practice.reply.value = "You need to face the fact that you're an alcoholic."
+    coded = practice.code_reply()
+    assert coded.nonadherence is not None and coded.nonadherence.kind == "confronting"
+    assert "Note:" in practice.feedback.value and "confronting" in _text(practice.feedback)
+    practice.reply.value = "It sounds like part of you wants to cut down and part of you enjoys it."
+    assert practice.code_reply().nonadherence is None
+    assert "Note:" not in practice.feedback.value

@@ -2,7 +2,8 @@
 
 A client statement from an AnnoMI demonstration session (a role-play) is shown with the session's topic. The
 student types a reply; the reply coder (:mod:`helpcourse.coder`, trained on AnnoMI's expert codes) says whether
-it reads as a reflection, a question, input or other, with its confidence, a plain-language explanation and a
+it reads as a reflection, a question, input or other, with its confidence, a plain-language explanation, a note
+when it reads as confronting, warning, persuading or advice without permission (:mod:`helpcourse.adherence`), and a
 strong reflection from another session to compare with. After submitting, the student sees what the therapist
 in the demonstration said next and how the experts coded it. A running summary compares the student's
 reflections per question with the MITI 4 thresholds. Replies are coded in the notebook's kernel (the student's
@@ -296,11 +297,13 @@ class ReplyPractice(widgets.VBox):
         coded = self.coder.code(text, str(self.item["client"]))
         self.current_code = coded
         example = self.example_for(self.item)
+        flag = coded.nonadherence
+        note = f"<p class='helpcourse-flag'><b>Note:</b> {html.escape(flag.sentence())}</p>" if flag else ""
         self.feedback.value = (
             "<div aria-live='polite' class='helpcourse-feedback'>"
             f"<p><b>Your reply reads as {html.escape(coded.name)}</b> "
             f"(coder's confidence {100 * coded.confidence:.0f}%).</p>"
-            f"<p>{html.escape(coded.explanation)}</p>"
+            f"<p>{html.escape(coded.explanation)}</p>{note}"
             "<p><b>Compare with a strong reflection</b> from another session "
             f"(topic: {html.escape(str(example['topic']))}):<br>"
             f"Client: {_quote(str(example['client']))}<br>"
