@@ -17,7 +17,7 @@ help:
 	@echo "make data    download and check every data set ahead of a class"
 	@echo "make demo    grade a simulated class of 40 end to end (throwaway course root)"
 	@echo "make student-edition   build the student edition (folder and zip under build/)"
-	@echo "make bench   print notebook run times, UI latency, grading speed, sandbox overhead, coder evaluation"
+	@echo "make bench   print notebook run times, UI latency, grading speed, sandbox overhead, coder and conversation evaluation"
 	@echo "make lint    ruff over the library and the tests"
 
 $(STAMP): pyproject.toml
@@ -53,7 +53,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/notebook_times.py && $(BIN)/python bench/sandbox_overhead.py
 	@if [ -z "$$HELPCOURSE_DATA_DIR" ] && [ -d "$(MIRROR)" ]; then export HELPCOURSE_DATA_DIR="$(MIRROR)"; fi; $(BIN)/python bench/grading_speed.py
 	@if [ -z "$$HELPCOURSE_DATA_DIR" ] && [ -d "$(MIRROR)" ]; then export HELPCOURSE_DATA_DIR="$(MIRROR)"; fi; $(BIN)/python bench/ui_latency.py
-	@if [ -z "$$HELPCOURSE_DATA_DIR" ] && [ -d "$(MIRROR)" ]; then export HELPCOURSE_DATA_DIR="$(MIRROR)"; fi; $(BIN)/python bench/coder_eval.py
+	@if [ -z "$$HELPCOURSE_DATA_DIR" ] && [ -d "$(MIRROR)" ]; then export HELPCOURSE_DATA_DIR="$(MIRROR)"; fi; $(BIN)/python bench/coder_eval.py && $(BIN)/python bench/conversation_eval.py --browser
 
 demo: $(STAMP)
 	@if [ -z "$$HELPCOURSE_DATA_DIR" ] && [ -d "$(MIRROR)" ]; then export HELPCOURSE_DATA_DIR="$(MIRROR)"; fi; \

@@ -66,7 +66,8 @@ def _library_imports(code: str) -> tuple[set[str], set[str]]:
 
 
 def module_row(notebook: Path) -> dict[str, list[str]]:
-    """The module map's row for one module, derived from its notebook, its exercise and the demos it calls."""
+    """The module map's row for one module, derived from its notebook, its exercise and the demos it calls (the
+    analysis column holds what the notebook, the exercise and those demos import)."""
     number = notebook.name[:2]
     exercise = next((REPO / "course" / "exercises").glob(f"ps{number}_*"))
     exercise_file = exercise / f"{exercise.name}.ipynb"
@@ -84,7 +85,9 @@ def module_row(notebook: Path) -> dict[str, list[str]]:
     for topic in sorted(demo_topics):
         code = _code(LIBRARY / "demos" / f"{topic}.py")
         sources.append(code)
-        simulations |= _library_imports(code)[1]
+        found, simulated = _library_imports(code)
+        modules |= found - {"figures"}
+        simulations |= simulated
         figure_topics |= {figure_of[name] for name in re.findall(r"\bfigures\.(\w+)\b", code) if name in figure_of}
         figure_topics |= set(re.findall(r"^from helpcourse\.figures\.(\w+) import", code, re.M))
     for topic in sorted(figure_topics):

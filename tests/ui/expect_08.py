@@ -13,6 +13,7 @@ from functools import cache
 import numpy as np
 import pandas as pd
 import pytest
+from expect_03 import check_conversation_practice
 from module_expectations import DemoExpectation, _live_text, _press
 from ui_harness import CellInfo, NotebookPage, poll
 
@@ -108,5 +109,6 @@ def check_case_dashboard(nbpage: NotebookPage, cell: CellInfo) -> None:
 EXPECTATIONS = {
     "08_capstone_one_client": [
         DemoExpectation("demo_dashboard", ("Session",), check_case_dashboard),
+        DemoExpectation("conversation_practice", ("Send reply", "Start again"), check_conversation_practice),
     ],
 }

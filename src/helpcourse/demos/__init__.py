@@ -69,6 +69,14 @@ TOPIC_NAMES: dict[str, tuple[str, ...]] = {
         "dropout_forest",
         "preference_trial",
     ),
+    "conversation": (
+        "CHART_TITLE",
+        "ConversationPractice",
+        "change_talk_figure",
+        "change_talk_text",
+        "change_talk_values",
+        "conversation_practice",
+    ),
     "facilitate": (
         "LabelledDropdown",
         "NextTalkExplorer",
