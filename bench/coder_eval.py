@@ -126,6 +126,9 @@ def flag_report() -> None:
         print(f"\nHand-written replies of tests/test_adherence.py ({len(examples)}; written by the author of the "
               "rules, so a check of the rules, not an estimate of how they generalise):\n")
         print(markdown_table(adherence.score_examples(examples).rename_axis("kind"), floatfmt=".2f"))
+    print("\nWhat students are shown (adherence.flag_accuracy_statement(), the committed adherence.MEASURED_FLAG; "
+          "tests/test_adherence.py checks it against the figures above):\n")
+    print(adherence.flag_accuracy_statement())
     sample = adherence.adherence_table()["reply"].tolist()
     started = time.perf_counter()
     for reply in sample:

@@ -110,6 +110,39 @@ HAND_WRITTEN: list[tuple[str, str, str, str | None]] = [
     ("Go on.", SMOKE, "", None),
 ]
 
+#: The replies an independent reviewer found flagged wrongly or missed (findings 1, 2, 6, 7, 8 and 9), with the kind
+#: they should get: (reply, client statement, previous helper turn, expected kind or None). Found as errors and then
+#: fixed, so, like ``HAND_WRITTEN``, a check of the rules and no estimate of how they generalise.
+REVIEWED: list[tuple[str, str, str, str | None]] = [
+    # 1. direct safety and safeguarding questions are right practice
+    ("Is there a danger to your child when you drive after drinking?", "I had a few before picking up my daughter.",
+     "", None),
+    ("Do you ever feel you might be putting yourself in danger?", DRINK, "", None),
+    ("Are you putting yourself at risk when you drive after drinking?", DRINK, "", None),
+    # 2. crisis instructions, and passive suicidal ideation
+    ("You need to get help right now; let's call the crisis line together.",
+     "I've got the pills here and I'm going to take them all tonight.", "", None),
+    ("You need to tell someone at home tonight and make sure you're not alone.", "I don't see the point of going on.",
+     "", None),
+    # 6. evoking open questions
+    ("When you think of your kids, what comes to mind?", DRINK, "", None),
+    ("What do you think about your health these days?", SMOKE, "", None),
+    # 7. information the client asked for
+    ("Research shows that drinking more than 14 units a week raises the risk of liver disease.",
+     "What does the research say about how much is safe?", "", None),
+    ("Studies show that nicotine patches double the chance of quitting.", "Do patches actually work?", "", None),
+    # 8. affirmations and autonomy support; a dismissal is confronting
+    ("Look at how far you've come already.", DRINK, "", None),
+    ("Listen, I can hear how hard this has been.", DRINK, "", None),
+    ("Come on, that's a great idea you just had.", SMOKE, "", None),
+    ("The truth is, you're the one who knows what's best for you.", DRINK, "", None),
+    ("You just need to get on with it.", DRINK, "", "confronting"),
+    # 9. autonomy does not lift persuading across "but"; clear misses
+    ("It's your choice, but you really should stop.", SMOKE, "", "persuading"),
+    ("Drinking is slowly destroying your liver.", DRINK, "", "warning"),
+    ("Your kids deserve better than a drunk parent.", DRINK, "", "confronting"),
+]
+
 
 # --------------------------------------------------------------------------------------------------
 # Known replies (the examples of the issue)
@@ -172,6 +205,76 @@ def test_risk_statements_leave_direct_instructions_unflagged():
     assert adherence.flag_reply("You're just being selfish.", client=client).kind == "confronting"
 
 
+@pytest.mark.parametrize(("reply", "client", "previous", "expected"), REVIEWED)
+def test_reviewed_replies_get_the_right_flag(reply, client, previous, expected):
+    flag = adherence.flag_reply(reply, client=client, previous_helper=previous)
+    assert (flag.kind if flag else None) == expected, flag
+
+
+@pytest.mark.parametrize(
+    ("reply", "client"),
+    [
+        ("Is there a danger to your child when you drive after drinking?", ""),
+        ("Are you putting yourself at risk?", ""),
+        ("Is your daughter safe when you've been drinking?", ""),
+        ("You must stop and call 999 now.", "I've taken all my pills."),
+        ("You have to stop driving after drinking; leave the keys with your wife.", ""),
+        ("Please don't drive tonight. Can you stay at your sister's?", "I've had a few, I'll drive home after this."),
+        ("Make sure you're not alone tonight.", "Everyone would be better off without me."),
+        ("Call your GP first thing tomorrow.", "I can't go on like this."),
+        ("Tell your sister how you feel tonight.", "Some days I don't want to wake up."),
+        ("You should ring the crisis line if it gets worse.", "I don't want to be here any more."),
+    ],
+)
+def test_safety_questions_and_crisis_instructions_are_never_flagged(reply, client):
+    assert adherence.flag_reply(reply, client=client) is None
+
+
+def test_risk_keeps_labels_and_shaming_flagged():
+    assert adherence.flag_reply("You're just being selfish.", client="I can't go on.").kind == "confronting"
+    assert adherence.flag_reply("You're an alcoholic, admit it.", client="I drove home drunk.").kind == "confronting"
+
+
+def test_warnings_still_flagged_as_statements_and_carry_the_safety_note():
+    flag = adherence.flag_reply("You're putting your health at risk every time you light up.", client=SMOKE)
+    assert flag is not None and flag.kind == "warning" and flag.rule == "at_risk"
+    assert flag.explanation == f"{adherence.KIND_EXPLANATIONS['warning']} {adherence.SAFETY_NOTE}"
+    assert flag.sentence().endswith(adherence.SAFETY_NOTE)
+    assert adherence.SAFETY_NOTE == ("A direct question about safety or risk is different: ask it, follow your "
+                                     "agency's risk and safeguarding procedures, and take it to supervision.")
+    for kind_reply in ("You're in denial.", "You should really cut down.", "Try taking a walk."):
+        other = adherence.flag_reply(kind_reply, client=DRINK)
+        assert other.kind != "warning" and adherence.SAFETY_NOTE not in other.explanation
+        assert other.explanation == adherence.KIND_EXPLANATIONS[other.kind]
+
+
+def test_reasons_and_evoking_questions():
+    assert adherence.flag_reply("Think of your kids.", client=SMOKE).kind == "persuading"
+    assert adherence.flag_reply("Think about your health for once.", client=SMOKE).kind == "persuading"
+    assert adherence.flag_reply("Studies show that quitting helps.", client=SMOKE).kind == "persuading"
+    assert adherence.flag_reply("How does thinking about your kids fit with smoking?", client=SMOKE) is None
+    assert adherence.flag_reply("Studies show that quitting helps.", client="Is it true that quitting helps?") is None
+
+
+def test_the_reply_lifts_only_within_its_sentence_and_not_across_but():
+    assert adherence.flag_reply("You could try patches, but it's up to you.", client=SMOKE) is None
+    assert adherence.flag_reply("Try a walk, if that fits for you.", client=DRINK) is None
+    assert adherence.flag_reply("It's up to you. You should join a group.", client=DRINK).kind == (
+        "advice_without_permission")
+    assert adherence.flag_reply("It's up to you, but you should join a group.", client=DRINK).kind == (
+        "advice_without_permission")
+    assert adherence.flag_reply("You really should stop. It's your choice.", client=SMOKE).kind == "persuading"
+
+
+def test_information_requests_are_recognised():
+    for asked in ("What does the research say?", "Do patches actually work?", "How long does it take to feel better?",
+                  "Is it true that drinking helps you sleep?"):
+        assert adherence.client_asked_for_advice(asked), asked
+    for told in ("I'll do some work, and then I have a cigarette.", "It would definitely work.",
+                 "I can go to work and do normal things."):
+        assert not adherence.client_asked_for_advice(told), told
+
+
 def test_permission_client_requests_and_autonomy_are_recognised():
     assert adherence.asked_permission("Would it be OK if I shared what has worked for others?")
     assert adherence.asked_permission("Can I suggest something?")
@@ -188,7 +291,7 @@ def test_permission_client_requests_and_autonomy_are_recognised():
 
 def test_every_rule_has_a_name_a_kind_and_an_explanation():
     names = [rule.name for rule in adherence.RULES]
-    assert len(names) == len(set(names)) == 15
+    assert len(names) == len(set(names)) == 16
     assert {rule.kind for rule in adherence.RULES} == set(adherence.KINDS)
     assert [adherence.KINDS.index(rule.kind) for rule in adherence.RULES] == sorted(
         adherence.KINDS.index(rule.kind) for rule in adherence.RULES)
@@ -197,6 +300,10 @@ def test_every_rule_has_a_name_a_kind_and_an_explanation():
     for kind in adherence.KINDS:
         explanation = adherence.KIND_EXPLANATIONS[kind]
         assert explanation.count(". ") == 0 and explanation.endswith("."), kind  # one sentence, no lecture
+        assert len(explanation) < 150, kind
+        # MI's rationale, never stated as an empirical finding
+        assert explanation.startswith("In MI, ") and " is thought to " in explanation, kind
+        assert not re.search(r"\b(?:tends? to|often|usually|research|studies|shown?)\b", explanation), kind
     lifted = {rule.kind for rule in adherence.RULES if rule.lifted_by_permission}
     assert lifted == {"persuading", "advice_without_permission"}
 
@@ -296,10 +403,10 @@ def test_docs_state_the_flag_figures(table):
                 f"{values['precision']:.2f} | {values['recall']:.2f} |") in text, row
 
 
-#: The committed figures of the flag on AnnoMI (docs/CODER.md, bench/coder_eval.py).
+#: The committed figures of the flag on AnnoMI (docs/CODER.md, bench/coder_eval.py, adherence.MEASURED_FLAG).
 FIGURES = {
-    "advice_any": {"flagged": 80, "labelled": 136, "true_positives": 48, "precision": 0.600, "recall": 0.353},
-    "advice_kind": {"flagged": 49, "labelled": 136, "true_positives": 30, "precision": 0.612, "recall": 0.221},
+    "advice_any": {"flagged": 79, "labelled": 135, "true_positives": 47, "precision": 0.5949, "recall": 0.3481},
+    "advice_kind": {"flagged": 49, "labelled": 135, "true_positives": 30, "precision": 0.6122, "recall": 0.2222},
     "rates": {  # (mi_quality, code): (flagged, share)
         ("high", "reflection"): (6, 0.0047),
         ("high", "question"): (3, 0.0024),
@@ -308,9 +415,45 @@ FIGURES = {
         ("high", "all"): (25, 0.0056),
         ("low", "reflection"): (0, 0.0),
         ("low", "question"): (4, 0.0284),
-        ("low", "therapist_input"): (43, 0.2966),
+        ("low", "therapist_input"): (42, 0.2897),
         ("low", "other"): (8, 0.0645),
-        ("low", "all"): (55, 0.1247),
+        ("low", "all"): (54, 0.1224),
     },
-    "by_kind": {"confronting": 17, "warning": 2, "persuading": 12, "advice_without_permission": 49},
+    "by_kind": {"confronting": 17, "warning": 2, "persuading": 11, "advice_without_permission": 49},
 }
+
+
+def test_committed_flag_accuracy_comes_out_again(table):
+    """Every figure of adherence.MEASURED_FLAG (what students are shown) is re-computed from AnnoMI."""
+    measured = adherence.MEASURED_FLAG
+    result = adherence.evaluate_flag(table)
+    any_flag = result.advice.loc["any flag"]
+    advice_only = result.advice.loc["advice_without_permission"]
+    assert measured.n_utterances == len(table)
+    assert (measured.labelled, measured.flagged, measured.true_positives) == (
+        int(any_flag["labelled"]), int(any_flag["flagged"]), int(any_flag["true_positives"]))
+    assert measured.precision == pytest.approx(any_flag["precision"], abs=0.0005)
+    assert measured.recall == pytest.approx(any_flag["recall"], abs=0.0005)
+    assert measured.advice_precision == pytest.approx(advice_only["precision"], abs=0.0005)
+    assert measured.advice_recall == pytest.approx(advice_only["recall"], abs=0.0005)
+    high, low = result.rates.loc[("high", "all")], result.rates.loc[("low", "all")]
+    assert (measured.n_high, measured.flagged_high) == (int(high["utterances"]), int(high["flagged"]))
+    assert (measured.n_low, measured.flagged_low) == (int(low["utterances"]), int(low["flagged"]))
+    assert measured.rate_high == pytest.approx(high["share"], abs=0.00005)
+    assert measured.rate_low == pytest.approx(low["share"], abs=0.00005)
+
+
+def test_flag_accuracy_statement_states_the_committed_figures():
+    measured = adherence.MEASURED_FLAG
+    text = adherence.flag_accuracy_statement()
+    assert text == adherence.flag_accuracy_statement(measured)
+    for figure in (f"precision {measured.precision:.2f}", f"recall {measured.recall:.2f}",
+                   f"{100 * measured.rate_high:.1f}%", f"{100 * measured.rate_low:.1f}%",
+                   f"{measured.true_positives} of the {measured.flagged}", f"({measured.labelled} of 4,882"):
+        assert figure in text, figure
+    assert "precision 0.59" in text and "recall 0.35" in text and "0.6%" in text and "12.2%" in text
+    for words in ("in-sample", "role-plays", "advice given without permission", "words, not meaning", "never a grade"):
+        assert words in text, words
+    assert "\n" not in text and len(text) < 800  # one short paragraph
+    sentences = [part for part in re.split(r"(?<=[.?])\s+", text) if part]
+    assert len(sentences) <= 6

@@ -85,7 +85,7 @@ def test_known_replies_get_their_code(trained, reply, expected):
 
 
 def test_code_flags_mi_non_adherent_replies_without_changing_the_code(trained):
-    """The confrontation the course warns against reads as *other* to the coder; the flag names it."""
+    """The confrontation the course warns against reads as *input* to the coder; the flag names it."""
     confronting = trained.code("You need to face the fact that you're an alcoholic.", CLIENT)
     assert confronting.nonadherence is not None and confronting.nonadherence.kind == "confronting"
     advice = trained.code("Try taking a walk when you feel the urge.", CLIENT)

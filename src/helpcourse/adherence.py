@@ -2,7 +2,7 @@
 
 The reply coder (:mod:`helpcourse.coder`) says whether a reply reads as a reflection, a question, input or other.
 It does not say whether the reply goes against the spirit of MI: AnnoMI's therapists seldom confront, so the coder
-reads "You need to face the fact that you're an alcoholic" as *other*. This module adds a small set of rules, each
+reads "You need to face the fact that you're an alcoholic" as *input*. This module adds a small set of rules, each
 a list of phrases a counselling teacher can read, that flag four kinds of MI-non-adherent reply named in the MI
 coding manuals (MISC 2.5: confront, warn, advise without permission, direct; MITI 4.2.1: confront, persuade):
 
@@ -17,18 +17,25 @@ coding manuals (MISC 2.5: confront, warn, advise without permission, direct; MIT
   the choice with the client ("it's up to you").
 
 Asking permission, or leaving the choice with the client, also lifts the *persuading* flag (MITI 4.2.1 counts
-"persuade with permission" as adherent); it never lifts *confronting* or *warning*. Words the reply attributes to
-the client or to someone else ("It sounds like you feel you need to stop", "Your wife says you're an alcoholic")
-are reflections, not confrontations, and are not flagged.
+"persuade with permission" as adherent); it never lifts *confronting* or *warning*. Words of the reply itself lift
+only within their sentence, and not across a "but" that follows them ("It's your choice, but you really should
+stop" is still persuading). Words the reply attributes to the client or to someone else ("It sounds like you
+feel you need to stop", "Your wife says you're an alcoholic") are reflections, not confrontations, and are not
+flagged.
 
 Use :func:`flag_reply` for one reply, or read the flag from :meth:`helpcourse.coder.ReplyCoder.code`. Every rule
 is in :data:`RULES` with a name and a one-line explanation; ``docs/CODER.md`` lists them with their measured
 precision and recall (:func:`evaluate_flag`, :func:`score_examples`).
 
+Risk and safety come first: a direct question about safety or risk is never flagged, and when the client or the
+reply speaks of suicide (passive wishes not to go on too), self-harm, harm to someone, danger to a child,
+drink-driving or an emergency, only the confronting rules (but not "you must stop") apply, so a crisis instruction
+is not flagged either. A *warning* flag adds :data:`SAFETY_NOTE`.
+
 What the rules cannot do: they read English words, not meaning. A subtle confrontation in polite words, sarcasm or
-a tone of voice is missed; a legitimate direct instruction (a risk procedure, a medication schedule the client
-asked about in an earlier turn the rules do not see) can be flagged. The flag is feedback for practice, never a
-grade.
+a tone of voice is missed; a legitimate direct instruction (a medication schedule the client asked about in an
+earlier turn the rules do not see) can be flagged. The flag is feedback for practice, never a grade; its measured
+accuracy is :func:`flag_accuracy_statement`.
 
 References
 ----------
@@ -54,7 +61,10 @@ __all__ = [
     "KINDS",
     "KIND_EXPLANATIONS",
     "KIND_NAMES",
+    "MEASURED_FLAG",
+    "SAFETY_NOTE",
     "AdherenceRule",
+    "FlagAccuracy",
     "FlagEvaluation",
     "NonAdherence",
     "RULES",
@@ -62,6 +72,7 @@ __all__ = [
     "asked_permission",
     "client_asked_for_advice",
     "evaluate_flag",
+    "flag_accuracy_statement",
     "flag_reply",
     "leaves_choice_to_client",
     "score_examples",
@@ -79,16 +90,24 @@ KIND_NAMES: dict[str, str] = {
 """How each kind is named to students ("This reply may read as ...")."""
 
 KIND_EXPLANATIONS: dict[str, str] = {
-    "confronting": "A label or an argument tends to make a client defend not changing; saying back what you heard "
-    "usually goes further.",
-    "warning": "Warnings about what will happen tend to meet resistance; you could ask what the client themselves "
-    "worries might happen.",
-    "persuading": "Arguing for change on the client's behalf tends to draw out the other side; you could ask for "
-    "their own reasons instead.",
-    "advice_without_permission": "Advice the client has not asked for is often not heard; you could first ask "
-    "whether they would like some ideas.",
+    "confronting": "In MI, a label or an argument is thought to make a client defend not changing; you could say "
+    "back what you heard instead.",
+    "warning": "In MI, a warning about what will happen is thought to invite resistance; you could ask what the "
+    "client themselves worries might happen.",
+    "persuading": "In MI, arguing for change on the client's behalf is thought to draw out the other side; you could "
+    "ask for their own reasons instead.",
+    "advice_without_permission": "In MI, advice the client has not asked for is thought to be heard less well; you "
+    "could first ask whether they would like some ideas.",
 }
-"""One sentence per kind, shown to students with the flag: what tends to happen and what to try instead."""
+"""One sentence per kind, shown to students with the flag: MI's rationale (not a measured finding) and what to try
+instead."""
+
+SAFETY_NOTE = (
+    "A direct question about safety or risk is different: ask it, follow your agency's risk and safeguarding "
+    "procedures, and take it to supervision."
+)
+"""Added to the explanation of every *warning* flag (:attr:`NonAdherence.explanation`), so that the flag never
+steers a student away from asking about risk."""
 
 
 @dataclass(frozen=True)
@@ -132,7 +151,8 @@ class NonAdherence:
     matched : str
         The words of the reply that matched, as the student wrote them.
     explanation : str
-        One sentence for the student (:data:`KIND_EXPLANATIONS`): what tends to happen and what to try instead.
+        One sentence for the student (:data:`KIND_EXPLANATIONS`): MI's rationale and what to try instead; for a
+        *warning*, followed by :data:`SAFETY_NOTE`.
     """
 
     kind: str
@@ -159,7 +179,7 @@ _GOING_TO = r"(?:going to|gonna|goin' to)"
 _MUST = r"(?:need to|needs to|have to|has to|must|'ve got to|have got to|got to|gotta)"
 _ADVICE_MUST = r"(?:need to|needs to|must|'ve got to|have got to|got to|gotta)"
 _STOP = (
-    r"(?:stop|quit|give (?:it |this |that )?up|cut (?:it |this |that )?(?:out|down|back)|get help|get sober|"
+    r"(?:stop|quit|give (?:it |this |that )?up|cut (?:it |this |that )?(?:out|down|back)|get sober|"
     r"sober up)"
 )
 # Verbs of advice and direction (what a helper tells a client to do).
@@ -170,6 +190,17 @@ _DO = (
     r"do (?:it|this|that)|look (?:for|into|at)|sign up|work on|stay away|lose|deal with|listen|do something|follow|"
     r"book|attend|"
     r"apply|contact|visit|check|learn|practi[cs]e|cancel)"
+)
+
+# Words that leave the choice with the client (MITI 4.2.1: emphasising autonomy).
+_AUTONOMY_WORDS = (
+    r"\b(?:it's|it is|that's|that is|that'd be|it'd be|that would be|it would be) (?:\w+ )?(?:up to you|your "
+    r"(?:choice|decision|call))\b|\bup to you\b|\byou(?:'re| are) the (?:one|only one|best judge|expert|boss)\b|"
+    r"\b(?:only )?you (?:can|get to|will|would) decide\b|\byou know (?:yourself )?best\b|\bmay or may not (?:work|"
+    r"apply|fit|be)\b|\bwhatever you decide\b|\bif (?:that|it|this) (?:fits|works|makes sense|sounds right) "
+    r"(?:for|to) you\b|\bsee what (?:works|fits)\b|\b(?:some|other|many) people (?:find|have found|found|say|tell "
+    r"me)\b|\bwhat (?:has )?worked for (?:others|other people)\b|\bit's your (?:life|choice|decision)\b|\byour own "
+    r"(?:intuition|judgement|judgment|gut|decision|mind|pace|way|time|choice)\b|\bgo with your gut\b"
 )
 
 RULES: tuple[AdherenceRule, ...] = (
@@ -193,11 +224,11 @@ RULES: tuple[AdherenceRule, ...] = (
         "confronting",
         _rx(
             r"\bface (?:up to )?(?:the )?(?:facts?|truth|reality)\b|\blet's face it\b|\bface it\b|\bthe (?:truth|fact|"
-            r"reality) is\b|\bbe honest with yourself\b|\b(?:stop|quit) (?:kidding|fooling|lying to|deluding) "
-            r"yourself\b"
+            rf"reality) is\b(?!,? (?:that )?(?:{_AUTONOMY_WORDS}))|\bbe honest with yourself\b|"
+            r"\b(?:stop|quit) (?:kidding|fooling|lying to|deluding) yourself\b"
             r"|\bwho are you (?:kidding|fooling)\b|^(?:\w+,? )?wake up\b(?! (?:and|in|at|with|every|feeling)\b)"
         ),
-        "Tells the client to face the facts or the truth, as the helper sees it.",
+        "Tells the client to face the facts or the truth, as the helper sees it (not 'the truth is, it's up to you').",
         in_questions=True,
     ),
     AdherenceRule(
@@ -227,8 +258,11 @@ RULES: tuple[AdherenceRule, ...] = (
             r"\b(?:that's|that is|it's|it is) (?:just |only )?(?:an excuse|not true|nonsense|ridiculous|"
             r"rubbish|crazy|not the point)\b|\byou(?:'re| are) (?:just )?making excuses\b|\b(?:sounds like|that's|"
             r"those are|these are|it's) (?:a lot of |just |all |more )?(?:an )?excuses?\b|\b(?:stop|quit) making "
-            r"excuses\b|\byou(?:'re| are) wrong\b|\bthat makes no sense\b|\bcome on\b(?! in| over| back| down| "
-            r"board)|\b(?:don't|can't) you (?:see|realise|realize|understand)\b|\bdo you (?:not )?(?:understand|"
+            r"excuses\b|\byou(?:'re| are) wrong\b|\bthat makes no sense\b|"
+            r"\bcome on\b(?! in| over| back| down| board|,? (?:that's|that is|this is|it's|it is|what) "
+            r"(?:a |an |such a |really |so |very )?(?:great|good|brilliant|wonderful|fantastic|excellent|lovely|"
+            r"amazing|terrific|super|fine|nice|clever))|"
+            r"\b(?:don't|can't) you (?:see|realise|realize|understand)\b|\bdo you (?:not )?(?:understand|"
             r"realise|realize|appreciate|get|see) (?:just )?(?:how (?:serious|dangerous|bad|important|much|harmful|"
             r"risky)|what (?:you're|you are|this is|it's|it is|this) (?:doing|does))\b|\byes,? but\b"
         ),
@@ -243,9 +277,14 @@ RULES: tuple[AdherenceRule, ...] = (
             rf"you should be ashamed)\b|\bhow could you (?:do|let|say|be so|even|possibly|put|leave|treat)\b|"
             rf"\b{_YOU_ARE} (?:just |really |so |being )*(?:selfish|irresponsible|stupid|ridiculous|lazy|weak|"
             r"pathetic)\b|"
-            r"\bstop being (?:so )?(?:lazy|selfish|stupid|silly|ridiculous|a baby|childish|difficult)\b"
+            r"\bstop being (?:so )?(?:lazy|selfish|stupid|silly|ridiculous|a baby|childish|difficult)\b|"
+            rf"\byou (?:just |simply |really )?(?:{_MUST}|should) (?:just )?(?:get on with it|get over it)\b|"
+            r"^(?:\w+,? )?(?:just )?get (?:on with it|over it)\b|\b(?:pull yourself together|snap out of it|man up|"
+            r"get a grip)\b|\b(?:your|the) (?:kids|children|child|family|wife|husband|partner|son|daughter|baby) "
+            r"deserves? (?:better|more)\b"
         ),
-        "Shames or blames the client ('what kind of mother...', 'you're being selfish').",
+        "Shames, blames or dismisses the client ('what kind of mother...', 'you're being selfish', 'just get on "
+        "with it').",
         in_questions=True,
     ),
     # --- warning -----------------------------------------------------------------------------------------------
@@ -270,13 +309,23 @@ RULES: tuple[AdherenceRule, ...] = (
             rf"\b(?:{_YOU_ARE} {_GOING_TO}|you(?:'ll| will)) (?:die|lose (?:your|everything|her|him|them)|end up "
             r"(?:dead|in (?:hospital|jail|prison|a home)|alone|losing|homeless|sick)|kill yourself|ruin|destroy|wreck|"
             r"regret|be (?:dead|sorry|in (?:hospital|jail|prison|trouble)))\b|\b(?:this|that|it|drinking|smoking|"
-            r"alcohol|drugs?|the drinking|the smoking|the drugs)(?:'s| is|'ll| will)? (?:going to |gonna )?(?:kill|"
-            r"destroy|ruin) you\b|\bbefore it's too late\b|\byou could (?:die|lose (?:your|everything))\b|"
+            r"alcohol|drugs?|the drinking|the smoking|the drugs|your drinking|your smoking|your drug use|the alcohol)"
+            r"(?:'s| is| are|'ll| will)? (?:going to |gonna |slowly |already |really )?(?:kill|destroy|ruin|wreck)"
+            r"(?:ing)? (?:you|your (?:liver|lungs|health|life|body|heart|brain|teeth|mouth|marriage|family|career))\b|"
+            r"\bbefore it's too late\b|\byou could (?:die|lose (?:your|everything))\b"
+        ),
+        "Predicts a dire outcome ('you're going to die / lose...', 'it's destroying your liver', 'before it's too "
+        "late').",
+        in_questions=True,
+    ),
+    AdherenceRule(
+        "at_risk",
+        "warning",
+        _rx(
             r"\b(?:risk|danger) to your (?:life|health|baby|child|kids|family)\b|\b(?:putting|put) (?:yourself|your "
             r"(?:life|health|baby|child|kids|family|son|daughter)) (?:at risk|in danger)\b"
         ),
-        "Predicts a dire outcome ('you're going to die / lose...', 'before it's too late', 'a risk to your life').",
-        in_questions=True,
+        "Tells the client they put themselves at risk ('a risk to your life'); never a question about safety.",
     ),
     # --- persuading --------------------------------------------------------------------------------------------
     AdherenceRule(
@@ -309,12 +358,13 @@ RULES: tuple[AdherenceRule, ...] = (
         _rx(
             r"\bthe (?:right|only|responsible|sensible|smart|mature|healthy) (?:thing|choice|decision|option|way "
             r"forward)(?: to do)?(?: here)? (?:is|would be)\b|\byou owe it to\b|\bthink (?:of|about) (?:your|the) "
-            r"(?:kids|children|child|baby|family|wife|husband|son|daughter|health)\b|\bfor the sake of your\b|"
+            r"(?:kids|children|child|baby|family|wife|husband|son|daughter|health)\b(?![^.?!]*\?)|"
+            r"\bfor the sake of your\b|"
             r"\b(?:it's|it is) (?:just )?common sense\b|\bany (?:sensible|reasonable|responsible) (?:person|adult|"
             r"parent)\b|\b(?:studies|research|the research|the evidence|science) (?:shows?|has shown|have shown|"
             r"says|proves?)\b"
         ),
-        "Gives the helper's reasons why change is right ('the right thing is', 'think of your kids', 'studies show').",
+        "The helper's reasons for change ('the right thing is', 'think of your kids', unasked 'studies show').",
         in_questions=True,
         lifted_by_permission=True,
     ),
@@ -368,7 +418,8 @@ RULES: tuple[AdherenceRule, ...] = (
         "advice_without_permission",
         _rx(
             rf"(?:^(?:(?:so|well|okay|ok|then|and|but|now|maybe|perhaps|just|please|um|uh|look|honestly|first|i "
-            rf"think),? )*|\b(?:if|when|whenever) you [^,.?!]{{3,60}}, (?:just |then |maybe )?)"
+            rf"think|listen),? )*|\b(?:if|when|whenever) you [^,.?!]{{3,60}}, (?:just |then |maybe )?)"
+            r"(?!look at (?:how|what|all)\b[^.?!]*\byou(?:'ve| have| did)\b|listen,)"
             rf"(?:{_DO}|don't (?:drink|smoke|use|go|buy|keep|let|drive|wait|skip|eat|give)|do not|remember to|"
             r"make sure|be sure to)\b(?! me\b| us\b| your time\b| on\b| ahead\b| going\b| in\b| with you\b|-)|"
             r"(?:^|, |\bso |\band |\bthen |\bjust |\bplease )make sure (?:that )?you\b"
@@ -414,15 +465,7 @@ _PERMISSION = re.compile(
     r"be ok(?:ay)?\b|\bwonder(?:ing)? if i (?:could|can|might|may) (?:share|tell|give|offer|suggest|mention)\b"
 )
 
-_AUTONOMY = re.compile(
-    r"\b(?:it's|it is|that's|that is|that'd be|it'd be|that would be|it would be) (?:\w+ )?(?:up to you|your "
-    r"(?:choice|decision|call))\b|\bup to you\b|\byou(?:'re| are) the (?:one|only one|best judge|expert|boss)\b|"
-    r"\b(?:only )?you (?:can|get to|will|would) decide\b|\byou know (?:yourself )?best\b|\bmay or may not (?:work|"
-    r"apply|fit|be)\b|\bwhatever you decide\b|\bif (?:that|it|this) (?:fits|works|makes sense|sounds right) "
-    r"(?:for|to) you\b|\bsee what (?:works|fits)\b|\b(?:some|other|many) people (?:find|have found|found|say|tell "
-    r"me)\b|\bwhat (?:has )?worked for (?:others|other people)\b|\bit's your (?:life|choice|decision)\b|\byour own "
-    r"(?:intuition|judgement|judgment|gut|decision|mind|pace|way|time|choice)\b|\bgo with your gut\b"
-)
+_AUTONOMY = re.compile(_AUTONOMY_WORDS)
 
 _CLIENT_ASKS = re.compile(
     r"\bwhat (?:should|can|could|do|would|shall) i do\b|\bwhat (?:would|do|can) you (?:suggest|recommend|advise|"
@@ -431,12 +474,35 @@ _CLIENT_ASKS = re.compile(
     r"could) i (?:stop|quit|cut|get|deal|handle|manage|make|do|start|change|cope)\b|\btell me what to do\b|"
     r"\bwhat do you think i (?:should|could)\b|\bi (?:need|want|would like|'d like) (?:some |your )?(?:advice|"
     r"suggestions|ideas|tips)\b|\bis there (?:anything|something) (?:i can|i could|that might|that could|you "
-    r"can)\b|\bdo you (?:have|know) (?:any|of any)\b|\bwhat (?:are|would be) (?:my|the) options\b"
+    r"can)\b|\bdo you (?:have|know) (?:any|of any)\b|\bwhat (?:are|would be) (?:my|the) options\b|"
+    # requests for information: what is said to be true ("What does the research say?", "Do patches work?")
+    r"\bwhat (?:does|do|did) (?:the )?(?:research|evidence|science|studies|data|experts?|doctors?) (?:say|show|"
+    r"tell)\b|\b(?:does|do|did|will|would|can) (?:\w+ ){1,3}(?:actually |really |even |ever )?work\b[^.?!]{0,30}\?|"
+    r"\bhow long "
+    r"(?:does|do|will|would|did|should|can)\b|\bis it true (?:that|what)\b|\bhow much (?:is|would be) "
+    r"(?:safe|too much|ok|okay|healthy)\b|\bis (?:it|that|this) (?:safe|dangerous|bad for)\b"
 )
 
-# Risk and safety: when the client or the reply speaks of suicide, self-harm, harm to others or an emergency, a
-# direct question or instruction and the agency's procedures are right, so only the confronting rules apply.
+# Risk and safety: when the client or the reply speaks of suicide (passive ideation too), self-harm, harm to others,
+# danger to a child, drink-driving or an emergency, a direct question or instruction and the agency's procedures are
+# right, so only the confronting rules apply, and of them not ``must_stop`` ("you must stop, call 999").
 _RISK = re.compile(
+    r"\b(?:don't|do not|can't|cannot|can not) see (?:the|any) point (?:of|in) (?:going on|carrying on|living|"
+    r"life|anything|it all|being here)\b|\b(?:can't|cannot|can not) go on\b|\bbetter off (?:without me|dead|if i "
+    r"(?:wasn't|weren't|was not|were not) (?:here|around|alive))\b|\b(?:don't|do not) want to (?:be here any ?more|"
+    r"live|be alive|go on|wake up|exist)\b|\b(?:not|never) (?:to )?wak(?:e|ing) up\b|\bwish i (?:was|were) dead\b|"
+    r"\bwant(?:ed)? to die\b|\bno (?:reason|point) (?:to|in) (?:live|living|going on)\b|\btake (?:them all|all of "
+    r"them|all (?:the|my|of my|of the|those) (?:pills|tablets|meds|medication))\b|"
+    r"\bdrink[- ]?driv|\bdrunk[- ]?driv|\bdriv(?:e|es|ing|en) (?:drunk|high|under the influence|after (?:drinking|"
+    r"a few|a drink|drinks|using))\b|\bover the (?:drink[- ]drive |legal )?limit\b|"
+    r"\b(?<!not )(?<!never )(?:drinking|drunk|drinks|"
+    r"a few|had a drink|using|high)\b[^.?!]{0,40}\b(?:behind the wheel|(?:drive|driving|drove)\b(?! me\b| us\b| (?:him|"
+    r"her|them|you) (?:crazy|mad|nuts|up the wall))|"
+    r"(?:pick|picking|picked) (?:up )?(?:my|your|the) (?:kids?|children|daughter|son|baby))\b|"
+    r"\b(?:danger|risk) to (?:your|the|my|his|her|their|a) (?:child|children|kids?|baby|son|daughter)\b|"
+    r"\b(?:child|children|kids?|baby|son|daughter)(?:'s| is| are| was| were| might be| could be| would be) "
+    r"(?:in danger|at risk|unsafe|not safe)\b|\b(?:putting|put|puts) (?:yourself|myself|himself|herself) in "
+    r"danger\b|"
     r"suicid|self[- ]?harm|overdos|\b(?:kill|killing|hurt|hurting|harm|harming|cut|cutting) (?:my|your|him|her|them|"
     r"our)sel(?:f|ves)\b|\b(?:end|ending) (?:it all|my life|your life)\b|\bcrisis\b|\bemergency\b|\b(?:999|911|"
     r"112)\b|\bsamaritans\b|\bunsafe\b|\bsafety plan\b|\bnot safe\b|\b(?:hit|hitting|beat|beating|hurt|hurting|"
@@ -473,7 +539,7 @@ def asked_permission(previous_helper: str) -> bool:
 
 
 def client_asked_for_advice(client: str) -> bool:
-    """Whether a client statement asks for advice ("What should I do?", "Any ideas?", "How can I stop?").
+    """Whether a client statement asks for advice or information ("What should I do?", "Do patches work?").
 
     Parameters
     ----------
@@ -483,7 +549,8 @@ def client_asked_for_advice(client: str) -> bool:
     Returns
     -------
     bool
-        True when the client asks for advice, ideas, options or what to do.
+        True when the client asks for advice, ideas, options or what to do, or for information ("What does the
+        research say?", "Does it work?", "How long does it take?", "Is it true that...?").
     """
     return bool(_CLIENT_ASKS.search(_normalise(client).lower()))
 
@@ -504,6 +571,25 @@ def leaves_choice_to_client(reply: str) -> bool:
     return bool(_AUTONOMY.search(_normalise(reply).lower()))
 
 
+# Rules that stay off when risk is spoken of: a crisis instruction ("you must stop and call 999") is right then.
+_NOT_IN_RISK = frozenset({"must_stop"})
+
+_BUT = re.compile(r"\b(?:but|however|yet|although|though)\b")
+
+
+def _choice_left_in_sentence(sentence: str, start: int) -> bool:
+    """Whether the sentence itself asks permission or leaves the choice with the client, for the words at ``start``.
+
+    Only words in the same sentence count, and not across a "but" that follows them: "It's your choice, but you
+    really should stop" is still persuading, while "You could try patches, but it's up to you" is not flagged.
+    """
+    for pattern in (_AUTONOMY, _PERMISSION):
+        for found in pattern.finditer(sentence):
+            if found.start() > start or not _BUT.search(sentence[found.end():start]):
+                return True
+    return False
+
+
 _CLAUSE_BREAK = re.compile(r"[;:]|,? \b(?:but|however|although|though|yet)\b")
 
 
@@ -519,9 +605,12 @@ def flag_reply(reply: str, *, client: str = "", previous_helper: str = "") -> No
     The rules (:data:`RULES`) are tried sentence by sentence, kind by kind in the order of :data:`KINDS`; the
     first match is returned. Words the reply attributes to the client or to someone else ("It sounds like you
     feel you need to stop") are not flagged. Advice and persuading are not flagged when ``previous_helper`` asked
-    permission, ``client`` asked for advice, or the reply leaves the choice to the client. When the client statement
-    or the reply speaks of suicide, self-harm, harming someone or an emergency, only the confronting rules apply: a
-    direct question or instruction is then right, with the agency's risk procedures and supervision.
+    permission, ``client`` asked for advice or information, or the same sentence of the reply asks permission or
+    leaves the choice to the client (not across a "but" that follows those words). Questions about safety or risk
+    are never flagged; when the client statement or the reply speaks of suicide (passive ideation too), self-harm,
+    harming someone, danger to a child, drink-driving or an emergency, only the confronting rules apply, and not
+    ``must_stop``: a direct question or instruction is then right, with the agency's risk and safeguarding
+    procedures and supervision. A *warning* flag's explanation ends with :data:`SAFETY_NOTE`.
 
     Parameters
     ----------
@@ -560,7 +649,7 @@ def flag_reply(reply: str, *, client: str = "", previous_helper: str = "") -> No
         if risk and kind != "confronting":
             continue
         for rule in RULES:
-            if rule.kind != kind:
+            if rule.kind != kind or (risk and rule.name in _NOT_IN_RISK):
                 continue
             for text, lower in zip(original, lowered, strict=True):
                 if not rule.in_questions and lower.rstrip().endswith("?"):
@@ -570,19 +659,18 @@ def flag_reply(reply: str, *, client: str = "", previous_helper: str = "") -> No
                         continue
                     if rule.lifted_by_permission:
                         if permitted is None:
-                            permitted = (
-                                asked_permission(previous_helper or "")
-                                or client_asked_for_advice(client or "")
-                                or leaves_choice_to_client(reply)
-                                or asked_permission(reply)
-                            )
-                        if permitted:
+                            permitted = asked_permission(previous_helper or "") or client_asked_for_advice(
+                                client or "")
+                        if permitted or _choice_left_in_sentence(lower, match.start()):
                             break
+                    explanation = KIND_EXPLANATIONS[kind]
+                    if kind == "warning":
+                        explanation = f"{explanation} {SAFETY_NOTE}"
                     return NonAdherence(
                         kind=kind,
                         rule=rule.name,
                         matched=_quoted(text, match.start(), match.end()),
-                        explanation=KIND_EXPLANATIONS[kind],
+                        explanation=explanation,
                     )
     return None
 
@@ -778,6 +866,98 @@ def evaluate_flag(table: pd.DataFrame | None = None) -> FlagEvaluation:
     ).T
     by_kind["share_in_low_quality"] = by_kind["in_low_quality"] / by_kind["flagged"].where(by_kind["flagged"] > 0)
     return FlagEvaluation(advice=advice, rates=rates, by_kind=by_kind, low_quality_share=float(low.mean()))
+
+
+@dataclass(frozen=True)
+class FlagAccuracy:
+    """The committed evaluation of the flag on AnnoMI (:func:`evaluate_flag`), in the figures students are shown.
+
+    Attributes
+    ----------
+    n_utterances : int
+        Therapist utterances evaluated (all of AnnoMI's coded therapist utterances).
+    labelled : int
+        Utterances with the derived label *advice without permission*.
+    flagged : int
+        Utterances the flag marks (any kind).
+    true_positives : int
+        Flagged utterances with the label.
+    precision, recall : float
+        Of any flag against the derived label (row ``any flag`` of :attr:`FlagEvaluation.advice`).
+    advice_precision, advice_recall : float
+        Of the *advice without permission* flag alone against the same label.
+    n_high, n_low : int
+        Therapist utterances of the high- and the low-quality demonstrations.
+    flagged_high, flagged_low : int
+        How many of them the flag marks.
+    rate_high, rate_low : float
+        The share flagged: ``flagged_high / n_high`` and ``flagged_low / n_low``.
+    """
+
+    n_utterances: int
+    labelled: int
+    flagged: int
+    true_positives: int
+    precision: float
+    recall: float
+    advice_precision: float
+    advice_recall: float
+    n_high: int
+    n_low: int
+    flagged_high: int
+    flagged_low: int
+    rate_high: float
+    rate_low: float
+
+
+MEASURED_FLAG = FlagAccuracy(
+    n_utterances=4882,
+    labelled=135,
+    flagged=79,
+    true_positives=47,
+    precision=0.5949,
+    recall=0.3481,
+    advice_precision=0.6122,
+    advice_recall=0.2222,
+    n_high=4441,
+    n_low=441,
+    flagged_high=25,
+    flagged_low=54,
+    rate_high=0.0056,
+    rate_low=0.1224,
+)
+"""The committed evaluation of the flag (``docs/CODER.md``): :func:`evaluate_flag` on all of AnnoMI, in-sample (the
+rules were written while reading these sessions). ``tests/test_adherence.py`` re-computes it and checks every
+figure."""
+
+
+def flag_accuracy_statement(measured: FlagAccuracy = MEASURED_FLAG) -> str:
+    """The flag's measured accuracy in plain words, for students (printed beside :func:`coder.accuracy_statement`).
+
+    Parameters
+    ----------
+    measured
+        The evaluation to describe (default: the committed one, :data:`MEASURED_FLAG`).
+
+    Returns
+    -------
+    str
+        One paragraph: what the flag is, its precision and recall against the derived label *advice without
+        permission*, how often it fires in high- and low-quality demonstrations, that these figures are in-sample
+        on role-play data, and that the rules read words, not meaning.
+    """
+    return (
+        f"How accurate is the non-adherence flag? It is a set of word rules, written while reading AnnoMI's "
+        f"demonstration sessions (role-plays) and measured on the same sessions, so these figures are in-sample: on "
+        f"new replies it will likely do worse. Against a label derived from AnnoMI's annotations, advice given without "
+        f"permission ({measured.labelled} of {measured.n_utterances:,} therapist utterances), "
+        f"{measured.true_positives} of the {measured.flagged} utterances it flagged had that label (precision "
+        f"{measured.precision:.2f}) and it caught {measured.true_positives} of the {measured.labelled} (recall "
+        f"{measured.recall:.2f}). It fired on {100 * measured.rate_high:.1f}% of therapist turns in the "
+        f"high-quality demonstrations and {100 * measured.rate_low:.1f}% in the low-quality ones. The rules read "
+        f"words, not meaning: they miss a confrontation in polite words and can flag a reply that is fine, so a flag "
+        f"is a prompt to look again, never a grade."
+    )
 
 
 def score_examples(examples: Iterable[Sequence[str | None]]) -> pd.DataFrame:
