@@ -251,9 +251,11 @@ class ConversationSummary:
             "Complex reflections (share of reflections): not measured. The coder cannot tell a simple from a complex "
             "reflection (MITI 4.2.1: fair 40%, good 50%).",
             "Open questions (share of questions): not measured. The coder cannot tell an open from a closed question.",
-            f"MI-non-adherent replies: {len(self.non_adherent)} of {self.n_replies}. MITI 4.2.1 sets no fair or good "
-            f"level for them; in AnnoMI the course's rules flag {100 * ref.non_adherent_high:.1f}% of therapist "
-            f"turns in high-quality and {100 * ref.non_adherent_low:.1f}% in low-quality sessions.",
+            f"MI-non-adherent replies: {len(self.non_adherent)} of {self.n_replies} (confronting, a warning, "
+            "persuading or advice without permission, flagged by the course's word rules; MITI 4.2.1 counts "
+            "MI-non-adherent behaviour as Confront or Persuade and sets no fair or good level for it); in AnnoMI the "
+            f"course's rules flag {100 * ref.non_adherent_high:.1f}% of therapist turns in high-quality and "
+            f"{100 * ref.non_adherent_low:.1f}% in low-quality sessions.",
             f"The simulated client's change talk: {change_text} of change + sustain talk ({talk_counts}). MITI sets no "
             f"level for client talk; AnnoMI demonstrations: median {100 * ref.change_high:.0f}% in high-quality, "
             f"{100 * ref.change_low:.0f}% in low-quality sessions.",
@@ -270,10 +272,12 @@ class ConversationSummary:
             if turn.example:
                 out.append(f'  A reflection from a demonstration to compare with: "{turn.example["reflection"]}"')
         out.append(
-            "Caveats: the client's turns are real utterances of AnnoMI demonstration sessions (role-plays); what kind "
-            "comes next is drawn from how often it followed each kind of helper turn there, an association and not "
-            "a causal effect. The codes are an automatic coder's reading with a measured accuracy: feedback, not "
-            "a grade."
+            "Caveats: the client's turns are utterances, word for word, of clients in AnnoMI demonstration sessions "
+            "(role-plays); what kind comes next is drawn from how often it followed each kind of helper turn there, "
+            "an association and not a causal effect. The codes are an automatic coder's reading with a measured "
+            "accuracy. The flag is a set of word rules with a measured accuracy (module 3, section 3.6): it reads "
+            "words, not meaning, so it misses some non-adherent replies and flags some adherent ones. Both are "
+            "feedback, not a grade."
         )
         return "\n".join(out)
 

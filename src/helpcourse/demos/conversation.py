@@ -158,10 +158,11 @@ class ConversationPractice(widgets.VBox):
         self.restart_button.on_click(lambda _button: self.restart())
         self.topic_menu.observe(lambda _change: self.restart(same_seed=True), names="value")
         note = widgets.HTML(
-            "<p style='font-size:90%'>The client's turns are real utterances of different AnnoMI demonstration "
-            "sessions (role-plays) on this topic, so the conversation will not always hang together. Your replies "
-            "are coded in this notebook's kernel and sent nowhere else; this practice saves nothing to a file. The "
-            "codes are an automatic coder's reading, sometimes wrong: feedback, not a grade.</p>"
+            "<p style='font-size:90%'>The client's turns are utterances, word for word, of clients in different "
+            "AnnoMI demonstration sessions (role-plays) on this topic, so the conversation will not always hang "
+            "together. Your replies are coded in this notebook's kernel and sent nowhere else; this practice saves "
+            "nothing to a file. The codes are an automatic coder's reading and the flags come from a few word "
+            "rules that read words, not meaning; both are sometimes wrong: feedback, not a grade.</p>"
         )
         header = widgets.HTML(f"<p>{html.escape(intro)}</p>") if intro else widgets.HTML()
         self.chart_box = widgets.Box()

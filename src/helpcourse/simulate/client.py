@@ -234,7 +234,10 @@ class TalkModel:
             )
         pooled = (
             f" They are followed by {self.n_flagged_turns} client turns, fewer than {self.min_cell_turns}, so they "
-            f"are pooled with the {self.n_pooled_turns} client turns after therapist input in low-quality sessions."
+            f"are pooled with the {self.n_pooled_turns} client turns after therapist input in low-quality sessions: "
+            f"{self.n_pooled_turns} of the {int(self.by_kind.loc['non_adherent', 'n']):,} client turns behind the "
+            "non-adherent row follow unflagged therapist input in the low-quality demonstrations, which were "
+            "role-played to show poor MI, the client's answers included."
             if self.pooled
             else ""
         )
@@ -249,6 +252,20 @@ class TalkModel:
             f"rules.{pooled} A figure is used only when it rests on at least {self.min_cell_turns} client turns; "
             f"{context}"
         )
+        question = float(self.by_kind.loc["question", "change_share"])
+        reflection = float(self.by_kind.loc["reflection", "change_share"])
+        if question >= reflection:
+            lines.append(
+                f"After questions the client's change talk was {100 * question:.0f}% of change + sustain talk, after "
+                f"reflections {100 * reflection:.0f}%: in this simulation a conversation of questions alone does as "
+                "well as one of reflections. It does not reward reflecting over asking; the MITI thresholds describe "
+                "how MI sounds, not what a reply does to a client."
+            )
+        else:
+            lines.append(
+                f"After reflections the client's change talk was {100 * reflection:.0f}% of change + sustain talk, "
+                f"after questions {100 * question:.0f}%."
+            )
         lines.append(
             "This simulates an association seen in demonstration sessions, not a causal effect: the therapists chose "
             "their replies in response to their clients, so the figures cannot show what a reply does to a client."
@@ -385,7 +402,8 @@ class ClientTurn:
     Attributes
     ----------
     text : str
-        What the client says (a real utterance of an AnnoMI demonstration session).
+        What the client says (an utterance, word for word, of the client in an AnnoMI demonstration session, a
+        role-play).
     talk_type : str
         change, neutral or sustain (AnnoMI's expert label of that utterance).
     transcript_id, utterance_id : int
