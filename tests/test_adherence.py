@@ -242,10 +242,32 @@ def test_warnings_still_flagged_as_statements_and_carry_the_safety_note():
     assert flag.sentence().endswith(adherence.SAFETY_NOTE)
     assert adherence.SAFETY_NOTE == ("A direct question about safety or risk is different: ask it, follow your "
                                      "agency's risk and safeguarding procedures, and take it to supervision.")
-    for kind_reply in ("You're in denial.", "You should really cut down.", "Try taking a walk."):
+    for kind_reply in ("You're in denial.", "You should really cut down."):
         other = adherence.flag_reply(kind_reply, client=DRINK)
         assert other.kind != "warning" and adherence.SAFETY_NOTE not in other.explanation
         assert other.explanation == adherence.KIND_EXPLANATIONS[other.kind]
+    advice = adherence.flag_reply("Try taking a walk.", client=DRINK)
+    assert advice.kind == "advice_without_permission"
+    assert advice.explanation == (f"{adherence.KIND_EXPLANATIONS['advice_without_permission']} "
+                                  f"{adherence.SAFETY_INSTRUCTION_NOTE}")
+
+
+def test_instructions_that_keep_someone_safe_are_not_flagged():
+    cases = [
+        ("Please don't drive home tonight; let's call you a taxi.", "I've had four pints but I'm fine to drive."),
+        ("Leave the car keys with me and let's get you a taxi.",
+         "I've had a bottle of wine, but I'm fine to drive the kids home."),
+        ("Make sure the kids stay with their dad tonight.", "I'm too drunk to look after the kids tonight."),
+    ]
+    for reply, client in cases:
+        assert adherence.flag_reply(reply, client=client) is None, reply
+
+
+def test_plain_confrontations_in_other_words_are_flagged():
+    for reply in ("Be honest, you know you're drinking too much.",
+                  "Let's be realistic, you can't keep going like this."):
+        flag = adherence.flag_reply(reply, client=DRINK)
+        assert flag is not None and flag.kind == "confronting", reply
 
 
 def test_reasons_and_evoking_questions():

@@ -30,7 +30,8 @@ precision and recall (:func:`evaluate_flag`, :func:`score_examples`).
 Risk and safety come first: a direct question about safety or risk is never flagged, and when the client or the
 reply speaks of suicide (passive wishes not to go on too), self-harm, harm to someone, danger to a child,
 drink-driving or an emergency, only the confronting rules (but not "you must stop") apply, so a crisis instruction
-is not flagged either. A *warning* flag adds :data:`SAFETY_NOTE`.
+is not flagged either. A *warning* flag adds :data:`SAFETY_NOTE`, an *advice without permission* flag
+:data:`SAFETY_INSTRUCTION_NOTE`.
 
 What the rules cannot do: they read English words, not meaning. A subtle confrontation in polite words, sarcasm or
 a tone of voice is missed; a legitimate direct instruction (a medication schedule the client asked about in an
@@ -62,6 +63,7 @@ __all__ = [
     "KIND_EXPLANATIONS",
     "KIND_NAMES",
     "MEASURED_FLAG",
+    "SAFETY_INSTRUCTION_NOTE",
     "SAFETY_NOTE",
     "AdherenceRule",
     "FlagAccuracy",
@@ -104,6 +106,10 @@ instead."""
 
 SAFETY_NOTE = (
     "A direct question about safety or risk is different: ask it, follow your agency's risk and safeguarding "
+    "procedures, and take it to supervision."
+)
+SAFETY_INSTRUCTION_NOTE = (
+    "A direct instruction to keep someone safe is different: give it, follow your agency's risk and safeguarding "
     "procedures, and take it to supervision."
 )
 """Added to the explanation of every *warning* flag (:attr:`NonAdherence.explanation`), so that the flag never
@@ -225,6 +231,7 @@ RULES: tuple[AdherenceRule, ...] = (
         _rx(
             r"\bface (?:up to )?(?:the )?(?:facts?|truth|reality)\b|\blet's face it\b|\bface it\b|\bthe (?:truth|fact|"
             rf"reality) is\b(?!,? (?:that )?(?:{_AUTONOMY_WORDS}))|\bbe honest with yourself\b|"
+            r"^(?:\w+,? )?be honest\b,|\blet's be (?:realistic|honest)\b|"
             r"\b(?:stop|quit) (?:kidding|fooling|lying to|deluding) yourself\b"
             r"|\bwho are you (?:kidding|fooling)\b|^(?:\w+,? )?wake up\b(?! (?:and|in|at|with|every|feeling)\b)"
         ),
@@ -493,6 +500,9 @@ _RISK = re.compile(
     r"live|be alive|go on|wake up|exist)\b|\b(?:not|never) (?:to )?wak(?:e|ing) up\b|\bwish i (?:was|were) dead\b|"
     r"\bwant(?:ed)? to die\b|\bno (?:reason|point) (?:to|in) (?:live|living|going on)\b|\btake (?:them all|all of "
     r"them|all (?:the|my|of my|of the|those) (?:pills|tablets|meds|medication))\b|"
+    r"\b(?:pints?|beers?|wine|bottles?|glasses|cans|shots|units|spliffs?)\b[^.?!]{0,60}\b(?:drive|driving|drove|behind "
+    r"the wheel)\b|\b(?:fine|ok|okay|alright|all right|safe) to drive\b|\btoo (?:drunk|high|wasted|out of it) to "
+    r"(?:look after|mind|care for|watch|drive)\b|"
     r"\bdrink[- ]?driv|\bdrunk[- ]?driv|\bdriv(?:e|es|ing|en) (?:drunk|high|under the influence|after (?:drinking|"
     r"a few|a drink|drinks|using))\b|\bover the (?:drink[- ]drive |legal )?limit\b|"
     r"\b(?<!not )(?<!never )(?:drinking|drunk|drinks|"
@@ -666,6 +676,8 @@ def flag_reply(reply: str, *, client: str = "", previous_helper: str = "") -> No
                     explanation = KIND_EXPLANATIONS[kind]
                     if kind == "warning":
                         explanation = f"{explanation} {SAFETY_NOTE}"
+                    elif kind == "advice_without_permission":
+                        explanation = f"{explanation} {SAFETY_INSTRUCTION_NOTE}"
                     return NonAdherence(
                         kind=kind,
                         rule=rule.name,
