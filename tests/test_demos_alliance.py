@@ -222,3 +222,22 @@ def test_exercise_simulates_as_many_therapists_and_clients_as_the_module_demo():
     calls = re.findall(r"simulate_alliance_multilevel\(\s*(\d+),\s*(\d+)", source)
     assert len(calls) >= 3 and all((int(n), int(m)) == shown for n, m in calls), calls
     assert f"**{shown[0]} therapists with {shown[1]} clients each**" in source
+
+
+def test_alliance_levels_and_early_improvement_show_the_same_values_when_a_slider_comes_back():
+    demo = demos.alliance_levels()
+    for value in (0.5, 0.8, 0.5):  # the last one comes from the cache
+        demo.within_slider.value = value
+    clients = simulate_alliance.simulate_alliance_multilevel(50, 6, 0.6, 0.5, 0.2, seed=2007)
+    np.testing.assert_array_equal(demo.figure.data[0].y, clients["outcome"].to_numpy(dtype=float))
+    parts = simulate_alliance.decompose_alliance_correlation(clients)
+    assert [a.text for a in demo.figure.layout.annotations] == list(figures.alliance_levels_titles(parts))
+    early = demos.early_improvement_explorer()
+    for value in (0.7, 0.2, 0.7):
+        early.early_slider.value = value
+    clients = simulate_alliance.simulate_early_improvement(400, 0.7, 0.0, seed=2020)
+    improved = clients[clients["improved_early"]]
+    np.testing.assert_array_equal(early.figure.data[0].x, improved["alliance"].to_numpy())
+    np.testing.assert_array_equal(early.figure.data[0].y, improved["outcome"].to_numpy())
+    assert early.figure.layout.title.text == figures.early_improvement_title(
+        simulate_alliance.alliance_outcome_correlations(clients))

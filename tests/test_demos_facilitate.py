@@ -17,6 +17,11 @@ def annomi():
     return utterances, scores
 
 
+def _without_uid(traces: list[dict]) -> list[dict]:
+    """Trace dicts without the widget's trace ids (a new figure has none)."""
+    return [{key: value for key, value in trace.items() if key != "uid"} for trace in traces]
+
+
 def _timeline_points(fig) -> int:
     return sum(len(trace.x) for trace in fig.data[:7])
 
@@ -200,3 +205,27 @@ def test_quality_measures_are_buttons_the_keyboard_operates(annomi):
     demo = demos.quality_comparison(annomi[1])
     assert demo.measure.__class__.__name__ == "ToggleButtons"
     assert [label for label, _ in demo.measure.options] == list(talk.MEASURE_LABELS.values())
+
+
+def test_quality_comparison_updated_in_place_equals_a_new_figure(annomi):
+    _, scores = annomi
+    demo = demos.quality_comparison(scores)
+    for measure, turns in (("sustain_talk_share", 0), ("sustain_talk_share", 15), ("complex_reflection_share", 15),
+                           ("reflections_per_question", 3), ("reflections_per_question", 0)):
+        demo.measure.value, demo.min_turns.value = measure, turns
+        new = figures.quality_comparison_figure(scores[scores["n_therapist"] >= turns], measure, talk.miti_thresholds())
+        shown = demo.figure.to_plotly_json()
+        expected = new.to_plotly_json()
+        assert _without_uid(shown["data"]) == _without_uid(expected["data"])
+        for key in ("shapes", "annotations", "xaxis", "title"):
+            assert (shown["layout"].get(key) or None) == (expected["layout"].get(key) or None), key
+
+
+def test_explorer_updated_in_place_equals_a_new_figure(annomi):
+    utterances, scores = annomi
+    demo = demos.transcript_explorer(utterances, scores)
+    for transcript_id in (3, 123, 60):
+        demo.session.value = transcript_id
+        timeline = talk.session_timeline(utterances, transcript_id)
+        new = figures.session_figure(timeline, transcript_id, scores.loc[transcript_id], talk.miti_thresholds())
+        assert _without_uid(demo.figure.to_plotly_json()["data"]) == _without_uid(new.to_plotly_json()["data"])

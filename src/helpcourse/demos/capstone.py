@@ -44,6 +44,7 @@ class CaseDashboard(widgets.VBox):
         self.alliance = self.case["alliance"]
         self.ruptures = capstone.rupture_sessions(self.alliance)
         self.last_session = int(self.case["session"].max())
+        self._cache: dict[int, dict] = {}
         self.slider = LabelledIntSlider(
             value=session, min=0, max=self.last_session, step=1, description="Session",
             continuous_update=True, style=SLIDER_STYLE, layout=SLIDER_LAYOUT,
@@ -75,19 +76,30 @@ class CaseDashboard(widgets.VBox):
             f"<p><b>{capstone.CASE_NAME}:</b> &ldquo;{html.escape(str(row['client']))}&rdquo;</p></div>"
         )
 
+    def _shown(self, session: int) -> dict:
+        """The points, title and texts of one session, computed once per session (15 sessions)."""
+        if session not in self._cache:
+            self._cache[session] = {
+                "points": figures.dashboard_points(self.progress, self.alliance, self.ruptures, session),
+                "title": figures.case_dashboard_title(
+                    capstone.CASE_NAME, session, self.last_session, str(self.case.loc[session, "phase"])
+                ),
+                "text": live_text(self.describe(session)),
+                "note": self._note_html(session),
+            }
+        return self._cache[session]
+
     def _update(self, _change: dict | None = None) -> None:
         session = int(self.slider.value)
-        points = figures.dashboard_points(self.progress, self.alliance, self.ruptures, session)
+        shown = self._shown(session)
         names = figures.DASHBOARD_TRACES
         with self.figure.batch_update():
-            for key, (x, y) in points.items():
+            for key, (x, y) in shown["points"].items():
                 trace = self.figure.data[names.index(key)]
                 trace.x, trace.y = x, y
-            self.figure.layout.title.text = figures.case_dashboard_title(
-                capstone.CASE_NAME, session, self.last_session, str(self.case.loc[session, "phase"])
-            )
-        self.description.value = live_text(self.describe(session))
-        self.note.value = self._note_html(session)
+            self.figure.layout.title.text = shown["title"]
+        self.description.value = shown["text"]
+        self.note.value = shown["note"]
 
 
 class CaseReplyPractice(ReplyPractice):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipywidgets as widgets
 import numpy as np
 import pandas as pd
+import plotly.graph_objects as go
 
 from helpcourse import figures, preferences
 from helpcourse.demos.common import (
@@ -37,6 +38,7 @@ class PreferenceTrialDemo(widgets.VBox):
         dropout_odds_ratio: float = 1.79, n_per_arm: int = 100, seed: int = 2018,
     ) -> None:
         self.seed = seed
+        self._cache: dict[tuple, dict] = {}
         common = {"continuous_update": False, "style": SLIDER_STYLE, "layout": SLIDER_LAYOUT}
         self.d_slider = LabelledSlider(value=d, min=0.0, max=0.8, step=0.02, readout_format=".2f",
                                        description="Effect of matching d (strong preference)", **common)
@@ -64,6 +66,13 @@ class PreferenceTrialDemo(widgets.VBox):
                 "dropout_odds_ratio": float(self.or_slider.value)}
 
     def _compute(self) -> dict[str, dict]:
+        # every combination seen is kept (a few hundred bytes): a slider moved back costs no simulation
+        key = tuple(self.settings().values())
+        if key not in self._cache:
+            self._cache[key] = self._simulate()
+        return self._cache[key]
+
+    def _simulate(self) -> dict[str, dict]:
         s = self.settings()
         trial = sim.simulate_preference_trial(**s, seed=self.seed)
         power = sim.simulated_power(**s, seed=self.seed)
@@ -123,6 +132,7 @@ class DropoutForest(widgets.VBox):
     def __init__(self, attrition: pd.DataFrame, control: str = "all") -> None:
         self.attrition = attrition
         self._pooled: dict[str, pd.DataFrame] = {}
+        self._figures: dict[str, go.Figure] = {}
         self.control = widgets.ToggleButtons(
             options=[(label.capitalize(), code) for code, label in CONTROL_TYPES.items()], value=control,
             description="Control group", style=SLIDER_STYLE,
@@ -140,10 +150,17 @@ class DropoutForest(widgets.VBox):
             self._pooled[code] = preferences.dropout_odds_ratios_by_therapy(self.attrition, code)
         return self._pooled[code]
 
+    def _fresh(self) -> go.Figure:
+        """The figure of the chosen control group, built once per group (building one took about 100 ms)."""
+        code = self.control.value
+        if code not in self._figures:
+            self._figures[code] = figures.dropout_forest_figure(self.table(), CONTROL_TYPES[code])
+        return self._figures[code]
+
     def _update(self, _change: dict | None = None) -> None:
         table = self.table()
         label = CONTROL_TYPES[self.control.value]
-        fresh = figures.dropout_forest_figure(table, label)
+        fresh = self._fresh()
         with self.figure.batch_update():
             for trace, new in zip(self.figure.data, fresh.data, strict=True):
                 trace.x, trace.y, trace.error_x, trace.customdata = new.x, new.y, new.error_x, new.customdata

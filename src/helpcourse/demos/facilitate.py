@@ -111,6 +111,7 @@ class TranscriptExplorer(widgets.VBox):
         self.thresholds = talk.miti_thresholds()
         self.medians = talk.quality_medians(scores)
         options = talk.session_options(scores)
+        self._by_session = {int(tid): rows for tid, rows in utterances.groupby("transcript_id", sort=False)}
         self.session = LabelledDropdown(
             options=options, value=options[0][1] if transcript_id is None else int(transcript_id),
             description="Session", layout=widgets.Layout(width="640px"),
@@ -125,7 +126,10 @@ class TranscriptExplorer(widgets.VBox):
         super().__init__([self.session, self.figure, self.description, self.table])
 
     def _session_data(self) -> tuple[pd.DataFrame, pd.Series]:
-        return talk.session_timeline(self.utterances, self.session.value), self.scores.loc[self.session.value]
+        # each session's utterances are split off once: filtering all of AnnoMI's utterances took most of the
+        # Python time of a key press
+        transcript_id = self.session.value
+        return talk.session_timeline(self._by_session[transcript_id], transcript_id), self.scores.loc[transcript_id]
 
     def _update(self, _change: dict | None = None) -> None:
         timeline, row = self._session_data()
@@ -164,6 +168,7 @@ class QualityComparison(widgets.VBox):
             value=min_therapist_turns, min=0, max=40, step=1, description="Minimum helper turns per session",
             continuous_update=False, style=SLIDER_STYLE, layout=widgets.Layout(width="560px"),
         )
+        self._layouts: dict[str, go.Layout] = {}
         self.figure = FigureWidget(self._new_figure())
         self.description = widgets.HTML(live_text(self._describe()))
         self.measure.observe(self._update, names="value")
@@ -181,18 +186,31 @@ class QualityComparison(widgets.VBox):
             self._subset(), self.measure.value, self.thresholds, self.min_turns.value
         )
 
-    def _update(self, _change: dict | None = None) -> None:
-        new = self._new_figure()
+    def _measure_layout(self, measure: str) -> go.Layout:
+        """The parts of the layout that depend on the measure only (threshold lines, axis, title), built once."""
+        if measure not in self._layouts:
+            self._layouts[measure] = figures.quality_comparison_figure(
+                self.scores.iloc[:0], measure, self.thresholds
+            ).layout
+        return self._layouts[measure]
+
+    def _update(self, change: dict | None = None) -> None:
+        # Only what changed, without building a new figure (a new figure with its template cost about 100 ms of
+        # Python per key press): the slider changes the points only; a new measure also the lines, axis and title.
+        subset = self._subset()
         with self.figure.batch_update():
-            for trace, fresh in zip(self.figure.data, new.data, strict=True):
-                trace.x, trace.y, trace.customdata, trace.name = fresh.x, fresh.y, fresh.customdata, fresh.name
-            self.figure.layout.shapes = new.layout.shapes
-            self.figure.layout.annotations = new.layout.annotations
-            self.figure.layout.xaxis.update(
-                title_text=new.layout.xaxis.title.text, tickformat=new.layout.xaxis.tickformat,
-                range=new.layout.xaxis.range,
-            )
-            self.figure.layout.title.text = new.layout.title.text
+            for trace, fresh in zip(self.figure.data, figures.quality_comparison_traces(subset, self.measure.value),
+                                    strict=True):
+                trace.x, trace.y, trace.customdata, trace.name = fresh["x"], fresh["y"], fresh["customdata"], \
+                    fresh["name"]
+            if change is None or change["owner"] is self.measure:
+                new = self._measure_layout(self.measure.value)
+                self.figure.layout.shapes = new.shapes
+                self.figure.layout.annotations = new.annotations
+                self.figure.layout.xaxis.update(
+                    title_text=new.xaxis.title.text, tickformat=new.xaxis.tickformat, range=new.xaxis.range,
+                )
+                self.figure.layout.title.text = new.title.text
         self.description.value = live_text(self._describe())
 
 
