@@ -85,7 +85,10 @@ def graded_course(request, tmp_path_factory):
     source = nbformat.read(source_path, as_version=4)
     results = {"name": name, "course": course, "source": source}
 
-    results["validate"] = nbgrader(course, "validate", str(source_path), check=False)
+    # `nbgrader validate` of the source is run for the first exercise only: the "perfect" submission below is the
+    # source itself, and its full automatic points say the same for every exercise, for one nbgrader start less each.
+    if name == EXERCISES[0]:
+        results["validate"] = nbgrader(course, "validate", str(source_path), check=False)
     nbgrader(course, "generate_assignment", name, "--force")
     release_path = course / "grading" / "release" / name / f"{name}.ipynb"
     release = nbformat.read(release_path, as_version=4)
@@ -252,6 +255,8 @@ def _scores(course: Path, name: str) -> dict[str, dict[str, float]]:
 
 
 def test_source_validates(graded_course):
+    if "validate" not in graded_course:
+        pytest.skip("validated by its full automatic points (test_solutions_score_full_automatic_points)")
     out = graded_course["validate"].stdout + graded_course["validate"].stderr
     assert graded_course["validate"].returncode == 0 and "Success" in out, out
 
