@@ -42,13 +42,10 @@ def _evidence_keys() -> frozenset[str]:
 
 
 def _topic_of(package: str) -> dict[str, str]:
-    """Public name -> topic file, from the package's TOPIC_NAMES (read without importing the package)."""
-    tree = ast.parse((LIBRARY / package / "__init__.py").read_text())
-    for node in tree.body:
-        if isinstance(node, ast.AnnAssign) and getattr(node.target, "id", "") == "TOPIC_NAMES":
-            table = ast.literal_eval(node.value)
-            return {name: topic for topic, names in table.items() for name in names}
-    raise AssertionError(f"helpcourse/{package}/__init__.py has no TOPIC_NAMES")
+    """Public name -> topic file, as the package finds them (helpcourse.lazy.topic_names)."""
+    from helpcourse.lazy import topic_names
+
+    return {name: topic for topic, names in topic_names(LIBRARY / package).items() for name in names}
 
 
 def _library_imports(code: str) -> tuple[set[str], set[str]]:
@@ -145,16 +142,31 @@ def test_every_library_file_is_on_the_map():
 
 
 @pytest.mark.parametrize("package", ["demos", "figures"])
-def test_topic_names_equal_each_files_public_names(package: str):
+def test_names_read_without_importing_equal_each_files_public_names(package: str):
+    import importlib
+
     topic_of = _topic_of(package)
     for path in sorted((LIBRARY / package).glob("*.py")):
-        if path.name == "__init__.py" or path.stem == "choice":
+        if path.name == "__init__.py":
             continue
-        tree = ast.parse(path.read_text())
-        public = next(ast.literal_eval(node.value) for node in tree.body
-                      if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == "__all__")
+        public = importlib.import_module(f"helpcourse.{package}.{path.stem}").__all__
         listed = sorted(name for name, topic in topic_of.items() if topic == path.stem)
-        assert listed == sorted(public), f"{package}/__init__.py TOPIC_NAMES[{path.stem!r}] differs from its __all__"
+        assert listed == sorted(public), f"the names read from {package}/{path.name} differ from its __all__"
+        for name in public:
+            assert getattr(importlib.import_module(f"helpcourse.{package}"), name) is not None, name
+
+
+def test_a_file_without_a_public_list_or_a_name_defined_twice_is_refused(tmp_path: Path):
+    from helpcourse.lazy import topic_names
+
+    (tmp_path / "one.py").write_text('__all__ = [\n    "shown",\n]\n')
+    assert topic_names(tmp_path) == {"one": ("shown",)}
+    (tmp_path / "two.py").write_text('__all__ = ["shown"]\n')
+    with pytest.raises(ValueError, match="both one.py and two.py"):
+        topic_names(tmp_path)
+    (tmp_path / "two.py").write_text("x = 1\n")
+    with pytest.raises(ValueError, match="two.py has no __all__"):
+        topic_names(tmp_path)
 
 
 def _topic_imports(package: str, path: Path) -> set[str]:

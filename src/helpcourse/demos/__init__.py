@@ -16,107 +16,11 @@ test can drive its controls directly.
 
 from __future__ import annotations
 
-from helpcourse.lazy import topic_attributes
+from pathlib import Path
 
-#: The public names of each topic's file (its ``__all__``; ``tests/test_architecture.py`` keeps the two equal).
-TOPIC_NAMES: dict[str, tuple[str, ...]] = {
-    "common": (
-        "FigureWidget",
-        "LabelledIntSlider",
-        "LabelledSlider",
-        "PLOTLY_SCRIPT_USER",
-        "PracticeActions",
-        "SLIDER_LAYOUT",
-        "SLIDER_STYLE",
-        "feedback_html",
-        "live_text",
-        "plotly_script_carrier",
-    ),
-    "adapting": (
-        "ADAPTATION_FINDINGS",
-        "BANDS",
-        "MatchingSimulator",
-        "MonitoringAlarm",
-        "ProgressExplorer",
-        "StaticFigure",
-        "adaptation_forest",
-        "band_name",
-        "dose_effect_chart",
-        "matching_simulator",
-        "monitoring_alarm",
-        "progress_explorer",
-        "tailoring_chart",
-    ),
-    "alliance": (
-        "AllianceLevels",
-        "EarlyImprovement",
-        "TherapyForest",
-        "alliance_levels",
-        "early_improvement_explorer",
-        "nhs_recovery_chart",
-        "therapy_forest",
-    ),
-    "capstone": (
-        "CASE_TRANSCRIPT_ID",
-        "CaseDashboard",
-        "CaseReplyPractice",
-        "case_dashboard",
-        "case_reply_practice",
-    ),
-    "collaboration": (
-        "DropoutForest",
-        "PreferenceTrialDemo",
-        "dropout_forest",
-        "preference_trial",
-    ),
-    "conversation": (
-        "CHART_TITLE",
-        "ConversationPractice",
-        "change_talk_figure",
-        "change_talk_text",
-        "change_talk_values",
-        "conversation_practice",
-    ),
-    "facilitate": (
-        "LabelledDropdown",
-        "NextTalkExplorer",
-        "QualityComparison",
-        "TranscriptExplorer",
-        "behaviour_mix_figure",
-        "next_talk_explorer",
-        "quality_comparison",
-        "transcript_explorer",
-    ),
-    "practice": (
-        "PracticeRecord",
-        "ReplyPractice",
-        "describe_session",
-        "reply_practice",
-    ),
-    "reading": (
-        "CorrelationExplorer",
-        "RelationshipForest",
-        "TREATMENT_LABELS",
-        "correlation_explorer",
-        "quit_rates_figure",
-        "relationship_forest",
-    ),
-    "relationship": (
-        "EmpathyCaseload",
-        "SkillsPractice",
-        "empathy_caseload",
-        "finding_correlations",
-        "reflections_figure",
-        "skills_practice",
-    ),
-    "strengths": (
-        "ContactOddsRatios",
-        "ReframePractice",
-        "WeakEvidenceExplorer",
-        "contact_odds_ratios",
-        "reframe_practice",
-        "weak_evidence_explorer",
-    ),
-}
+from helpcourse.lazy import topic_attributes, topic_names
+
+#: Each topic file's public names (its ``__all__``), read from the files without importing them.
+TOPIC_NAMES = topic_names(Path(__file__).parent)
 
 __all__, __getattr__, __dir__ = topic_attributes(__name__, TOPIC_NAMES, globals())
