@@ -1,9 +1,10 @@
 """Interactive demos: a figure builder from :mod:`helpcourse.figures` wired to labelled ipywidgets controls.
 
 One file per module topic (``reading`` for module 01, ..., ``capstone`` for module 08; ``practice`` is the reply
-practice of modules 03 and 08); the widget building blocks they share are in :mod:`helpcourse.demos.common`
-(sliders, the figure widget, the text alternative, the practice-bank buttons) and :mod:`helpcourse.demos.choice`
-(the keyboard-friendly multiple-choice control). ``docs/ARCHITECTURE.md`` maps each module to its files.
+practice and ``conversation`` the conversation practice, both of modules 03 and 08); the widget building blocks they
+share are in :mod:`helpcourse.demos.common` (sliders, the figure widget, the text alternative, the practice-bank
+buttons) and :mod:`helpcourse.demos.choice` (the keyboard-friendly multiple-choice control).
+``docs/ARCHITECTURE.md`` maps each module to its files.
 
 Notebooks write ``demos.correlation_explorer()``: every public name of every topic is reachable here, but a topic's
 file is imported only when one of its names is first used, so a notebook loads only its own demos.
