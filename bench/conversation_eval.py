@@ -36,20 +36,8 @@ from helpcourse import coder, conversation  # noqa: E402
 from helpcourse.demos.conversation import ConversationPractice  # noqa: E402
 from helpcourse.simulate import client as simclient  # noqa: E402
 
-REFLECTIONS = [
-    "It sounds like part of you wants things to be different.",
-    "You're wondering whether it's worth the effort.",
-    "So it has been weighing on you for a while.",
-    "You feel torn between what you enjoy and what worries you.",
-    "It sounds like your health matters a lot to you.",
-]
-CONFRONTING = [
-    "You need to face the fact that you're an alcoholic.",
-    "You have to stop, it's that simple.",
-    "That's just an excuse.",
-    "If you don't stop, you're going to end up in hospital.",
-    "You should just quit.",
-]
+REFLECTIONS = list(simclient.SCRIPTED_REFLECTIONS)
+CONFRONTING = list(simclient.SCRIPTED_CONFRONTING)
 TOPIC = "reducing alcohol consumption"
 
 

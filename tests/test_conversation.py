@@ -12,20 +12,8 @@ import pytest
 from helpcourse import adherence, coder, conversation, data, talk
 from helpcourse.simulate import client as simclient
 
-REFLECTIONS = [
-    "It sounds like part of you wants things to be different.",
-    "You're wondering whether it's worth the effort.",
-    "So it has been weighing on you for a while.",
-    "You feel torn between what you enjoy and what worries you.",
-    "It sounds like your health matters a lot to you.",
-]
-CONFRONTING = [
-    "You need to face the fact that you're an addict.",
-    "You have to stop, it's that simple.",
-    "That's just an excuse.",
-    "If you don't stop, you're going to end up in hospital.",
-    "You should just quit.",
-]
+REFLECTIONS = list(simclient.SCRIPTED_REFLECTIONS)
+CONFRONTING = list(simclient.SCRIPTED_CONFRONTING)
 
 
 class FixedCoder:

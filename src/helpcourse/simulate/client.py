@@ -56,6 +56,8 @@ __all__ = [
     "MIN_CELL_TURNS",
     "MIN_TOPIC_UTTERANCES",
     "MIN_WORDS",
+    "SCRIPTED_CONFRONTING",
+    "SCRIPTED_REFLECTIONS",
     "TALK_TYPES",
     "ClientTurn",
     "SimulatedClient",
@@ -65,6 +67,23 @@ __all__ = [
     "helper_turn_table",
     "topic_options",
 ]
+
+#: Scripted helper replies for checking the simulation against the data (tests and ``bench/conversation_eval.py``):
+#: a conversation of reflections only, and one of confronting, warning and unasked advice only.
+SCRIPTED_REFLECTIONS: tuple[str, ...] = (
+    "It sounds like part of you wants things to be different.",
+    "You're wondering whether it's worth the effort.",
+    "So it has been weighing on you for a while.",
+    "You feel torn between what you enjoy and what worries you.",
+    "It sounds like your health matters a lot to you.",
+)
+SCRIPTED_CONFRONTING: tuple[str, ...] = (
+    "You need to face the fact that you're an alcoholic.",
+    "You have to stop, it's that simple.",
+    "That's just an excuse.",
+    "If you don't stop, you're going to end up in hospital.",
+    "You should just quit.",
+)
 
 #: Kinds of helper turn: the reply coder's four codes, and a reply that :func:`helpcourse.adherence.flag_reply` flags.
 HELPER_KINDS: tuple[str, ...] = ("reflection", "question", "therapist_input", "other", "non_adherent")
