@@ -52,11 +52,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import cache
 
 import pandas as pd
 
 from helpcourse import data
+from helpcourse.derived import kept_on_disk
 
 __all__ = [
     "KINDS",
@@ -710,7 +710,7 @@ def _majority(values: pd.Series) -> bool:
     return bool(values.mean() >= 0.5)
 
 
-@cache
+@kept_on_disk(("annomi", "AnnoMI-simple.csv"), ("annomi", "AnnoMI-full.csv"))
 def _adherence_table() -> pd.DataFrame:
     simple = data.load_annomi_utterances("simple")
     ordered = simple.sort_values(["transcript_id", "utterance_id"]).reset_index(drop=True)
@@ -777,7 +777,7 @@ def adherence_table() -> pd.DataFrame:
         client statement and both earlier helper turns: ``flag`` (its kind, or empty), ``rule`` and ``matched``.
         Built once per Python session; each call returns a fresh copy.
     """
-    return _adherence_table().copy()
+    return _adherence_table()
 
 
 @dataclass(frozen=True)

@@ -60,10 +60,11 @@ import json
 import logging
 import os
 import re
+import threading
 import time
 from collections.abc import Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
-from functools import cache
 from itertools import combinations
 from pathlib import Path
 from typing import Any
@@ -74,6 +75,7 @@ import scipy.sparse as sp
 
 from helpcourse import data
 from helpcourse.adherence import NonAdherence, flag_reply
+from helpcourse.derived import kept_on_disk
 from helpcourse.talk import RISK_TRANSCRIPTS
 
 __all__ = [
@@ -98,6 +100,7 @@ __all__ = [
     "example_reflections",
     "hand_features",
     "last_sentences",
+    "coder_when_ready",
     "load_coder",
     "practice_statements",
     "reply_feedback",
@@ -794,6 +797,43 @@ def load_coder(
     return coder
 
 
+
+_LOADING_LOCK = threading.Lock()
+_loading: Future[ReplyCoder] | None = None
+
+
+def coder_when_ready(coder: ReplyCoder | None = None) -> Future[ReplyCoder]:
+    """The coder a practice widget uses, as a future: given, or the default one loading in the background.
+
+    A practice widget appears at once and codes the first reply when the student submits it, seconds later; the
+    default coder (:func:`load_coder`: scikit-learn and the cached model, about a second) loads meanwhile in a
+    background thread, started by the first call in a Python session and shared by every later one. A load that
+    failed (for example, no AnnoMI file) is tried again at the next call.
+
+    Parameters
+    ----------
+    coder
+        A trained coder to use instead (tests, or a coder with other settings).
+
+    Returns
+    -------
+    concurrent.futures.Future
+        Its ``result()`` is the coder (waiting for the load if it is still running) or raises the load's error.
+    """
+    if coder is not None:
+        done: Future[ReplyCoder] = Future()
+        done.set_result(coder)
+        return done
+    global _loading
+    with _LOADING_LOCK:
+        failed = _loading is not None and _loading.done() and _loading.exception() is not None
+        if _loading is None or failed:
+            pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="helpcourse-coder")
+            _loading = pool.submit(load_coder)
+            pool.shutdown(wait=False)  # the thread ends when the load is done
+        return _loading
+
+
 # --------------------------------------------------------------------------------------------------
 # Evaluation
 # --------------------------------------------------------------------------------------------------
@@ -1026,10 +1066,10 @@ def practice_statements(min_words: int = 12, max_words: int = 70) -> pd.DataFram
         ``therapist_reply`` (what the therapist said next) and ``therapist_code`` (its expert code). Built
         once per Python session; each call returns a fresh copy.
     """
-    return _practice_statements(min_words, max_words).copy()
+    return _practice_statements(min_words, max_words)
 
 
-@cache
+@kept_on_disk(("annomi", "AnnoMI-simple.csv"))
 def _practice_statements(min_words: int, max_words: int) -> pd.DataFrame:
     utterances = data.load_annomi_utterances("simple")
     ordered = utterances.sort_values(["transcript_id", "utterance_id"]).reset_index(drop=True)
@@ -1084,10 +1124,10 @@ def example_reflections(min_words: int = 8, max_words: int = 45) -> pd.DataFrame
         ``transcript_id``, ``utterance_id``, ``topic``, ``client`` (what the client said) and ``reflection``
         (the therapist's complex reflection). Built once per Python session; each call returns a fresh copy.
     """
-    return _example_reflections(min_words, max_words).copy()
+    return _example_reflections(min_words, max_words)
 
 
-@cache
+@kept_on_disk(("annomi", "AnnoMI-simple.csv"), ("annomi", "AnnoMI-full.csv"))
 def _example_reflections(min_words: int, max_words: int) -> pd.DataFrame:
     table = coder_training_table()
     full = data.load_annomi_utterances("full")

@@ -22,6 +22,7 @@ in the kernel: nothing is written to a file or sent anywhere.
 from __future__ import annotations
 
 import math
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -321,7 +322,8 @@ class Conversation:
     seed
         Seed of the client's draws and of the example reflections.
     coder
-        A trained :class:`helpcourse.coder.ReplyCoder` (default: :func:`helpcourse.coder.load_coder`).
+        A trained :class:`helpcourse.coder.ReplyCoder` (default: :func:`helpcourse.coder.load_coder`'s, loaded in
+        the background by :func:`helpcourse.coder.coder_when_ready`; the first reply waits for it).
     n_turns
         Helper replies in the conversation (8-12 suggested); the client does not answer the last one.
     context, model
@@ -332,7 +334,7 @@ class Conversation:
         self,
         topic: str,
         seed: int = 0,
-        coder: reply_coder.ReplyCoder | None = None,
+        coder: reply_coder.ReplyCoder | Future[reply_coder.ReplyCoder] | None = None,
         n_turns: int = DEFAULT_TURNS,
         context: bool = True,
         model: simclient.TalkModel | None = None,
@@ -342,10 +344,15 @@ class Conversation:
         self.topic = topic
         self.seed = seed
         self.n_turns = n_turns
-        self.coder = coder if coder is not None else reply_coder.load_coder()
+        self._coder = coder if isinstance(coder, Future) else reply_coder.coder_when_ready(coder)
         self.client = simclient.SimulatedClient(topic, seed=seed, context=context, model=model)
         self.turns: list[Turn] = []
         self.opening = self.client.opening()
+
+    @property
+    def coder(self) -> reply_coder.ReplyCoder:
+        """The reply coder (waits for the background load the first time, if it is still running)."""
+        return self._coder.result()
 
     @property
     def finished(self) -> bool:

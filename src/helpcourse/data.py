@@ -60,6 +60,7 @@ __all__ = [
     "load_schramm_sessions",
     "main",
     "mirror_dir",
+    "pinned_sha256",
 ]
 
 logger = logging.getLogger(__name__)
@@ -148,6 +149,22 @@ def _dataset_entry(dataset: str) -> dict[str, Any]:
         return _registry()[dataset]
     except KeyError:
         raise ValueError(f"unknown data set {dataset!r}; known data sets: {', '.join(_registry())}") from None
+
+
+def pinned_sha256(dataset: str, filename: str) -> str:
+    """The sha256 the course's registry pins for a data file (every copy used has exactly this content).
+
+    Parameters
+    ----------
+    dataset, filename
+        A data set from :func:`list_datasets` and one of its files.
+
+    Returns
+    -------
+    str
+        The hexadecimal sha256, lower case.
+    """
+    return str(_file_entry(dataset, filename)["sha256"]).lower()
 
 
 def _file_entry(dataset: str, filename: str) -> dict[str, Any]:
@@ -483,6 +500,12 @@ def load_annomi_utterances(kind: Literal["simple", "full"] = "simple") -> pd.Dat
     if kind not in ("simple", "full"):
         raise ValueError(f"kind must be 'simple' or 'full', not {kind!r}")
     path = fetch_file("annomi", f"AnnoMI-{kind}.csv")
+    return _read_annomi(kind, path, path.stat().st_mtime_ns).copy()
+
+
+@cache
+def _read_annomi(kind: str, path: Path, modified_ns: int) -> pd.DataFrame:
+    """Parse one AnnoMI file (once per Python session and file version; callers get copies)."""
     labelled = [
         "main_therapist_behaviour",
         "client_talk_type",

@@ -31,6 +31,7 @@ effect. *Journal of Educational Psychology, 74*, 166-169.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -662,6 +663,41 @@ def random_effects_meta(effects: Any, variances: Any, method: str = "pm") -> Met
         )
     statsmodels_name, label = _RANDOM_EFFECTS_METHODS[key]
     effect_array, variance_array = _check_meta_inputs(effects, variances)
+    return _kept_meta(
+        "random_effects_meta", effect_array, variance_array, key,
+        lambda: _random_effects_fit(effect_array, variance_array, statsmodels_name, label),
+    )
+
+
+def _statsmodels_version() -> str:
+    from importlib.metadata import version
+
+    return version("statsmodels")
+
+
+def _kept_meta(
+    name: str,
+    effect_array: npt.NDArray[np.float64],
+    variance_array: npt.NDArray[np.float64],
+    method: str,
+    fit: Callable[[], MetaAnalysisResult],
+) -> MetaAnalysisResult:
+    """A meta-analysis's result, kept on disk by its inputs (helpcourse.derived), so that a new kernel pooling the
+    same trials reads it instead of importing statsmodels (about 1 s)."""
+    from helpcourse import derived  # pandas and the data layer: only where a meta-analysis is asked for
+
+    key = (
+        np.ascontiguousarray(effect_array, dtype=np.float64).tobytes(),
+        np.ascontiguousarray(variance_array, dtype=np.float64).tobytes(),
+        method,
+        f"statsmodels {_statsmodels_version()}",
+    )
+    return derived.kept_result(f"effects.{name}", key, MetaAnalysisResult, fit)
+
+
+def _random_effects_fit(
+    effect_array: npt.NDArray[np.float64], variance_array: npt.NDArray[np.float64], statsmodels_name: str, label: str
+) -> MetaAnalysisResult:
     from statsmodels.stats.meta_analysis import combine_effects  # imported on first use: about 1 s
 
     fit = combine_effects(effect_array, variance_array, method_re=statsmodels_name)
@@ -710,6 +746,13 @@ def fixed_effect_meta(effects: Any, variances: Any) -> MetaAnalysisResult:
         p value.
     """
     effect_array, variance_array = _check_meta_inputs(effects, variances)
+    return _kept_meta("fixed_effect_meta", effect_array, variance_array, "fe",
+                      lambda: _fixed_effect_fit(effect_array, variance_array))
+
+
+def _fixed_effect_fit(
+    effect_array: npt.NDArray[np.float64], variance_array: npt.NDArray[np.float64]
+) -> MetaAnalysisResult:
     from statsmodels.stats.meta_analysis import combine_effects
 
     fit = combine_effects(effect_array, variance_array, method_re="dl")

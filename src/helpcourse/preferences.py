@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special
 
 from helpcourse.effects import log_odds_ratio_and_variance, random_effects_meta
 from helpcourse.metaanalysis import CONTROL_TYPES, THERAPY_TYPES
@@ -107,7 +107,7 @@ def wilson_interval(events: float, n: float, level: float = 0.95) -> tuple[float
     """
     if n <= 0 or not 0 <= events <= n:
         raise ValueError(f"need 0 <= events <= n and n > 0; you gave events={events}, n={n}.")
-    z = float(stats.norm.ppf(0.5 + level / 2))
+    z = float(special.ndtri(0.5 + level / 2))
     p = events / n
     centre = (p + z * z / (2 * n)) / (1 + z * z / n)
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)

@@ -93,7 +93,8 @@ class ConversationPractice(widgets.VBox):
     n_turns
         Replies per conversation.
     coder
-        A trained :class:`helpcourse.coder.ReplyCoder` (default: :func:`helpcourse.coder.load_coder`).
+        A trained :class:`helpcourse.coder.ReplyCoder` (default: :func:`helpcourse.coder.load_coder`'s, loaded in
+        the background by :func:`helpcourse.coder.coder_when_ready` while the student reads and types).
     topics
         The topics of the menu (default: :func:`helpcourse.simulate.client.topic_options`).
     intro
@@ -109,7 +110,7 @@ class ConversationPractice(widgets.VBox):
         topics: list[str] | None = None,
         intro: str = "",
     ) -> None:
-        self.coder = coder if coder is not None else reply_coder.load_coder()
+        self._coder = reply_coder.coder_when_ready(coder)
         self.model = simclient.estimate_talk_model()
         self.reference = conv.annomi_reference()
         conv.example_reflection("", seed, 0)  # builds the examples now, not at the first flagged reply
@@ -186,10 +187,15 @@ class ConversationPractice(widgets.VBox):
 
     # ---------------------------------------------------------------------------------------------
 
+    @property
+    def coder(self) -> reply_coder.ReplyCoder:
+        """The reply coder (waits for the background load the first time, if it is still running)."""
+        return self._coder.result()
+
     def start(self) -> None:
         """Start a conversation on the chosen topic."""
         self.conversation = conv.Conversation(
-            str(self.topic_menu.value), seed=self.seed, coder=self.coder, n_turns=self.n_turns, model=self.model
+            str(self.topic_menu.value), seed=self.seed, coder=self._coder, n_turns=self.n_turns, model=self.model
         )
         self.reply_box.disabled = False
         self.send_button.disabled = False

@@ -126,7 +126,8 @@ class ReplyPractice(widgets.VBox):
     seed
         Seed of the order of statements and of the example reflections.
     coder
-        A trained :class:`helpcourse.coder.ReplyCoder` (default: :func:`helpcourse.coder.load_coder`).
+        A trained :class:`helpcourse.coder.ReplyCoder` (default: :func:`helpcourse.coder.load_coder`'s, loaded in
+        the background by :func:`helpcourse.coder.coder_when_ready` while the student reads and types).
     debounce_seconds
         Pause in typing before the reply is coded; 0 codes on every change.
     low_quality_every
@@ -141,7 +142,7 @@ class ReplyPractice(widgets.VBox):
         debounce_seconds: float = 0.4,
         low_quality_every: int = 3,
     ) -> None:
-        self.coder = coder if coder is not None else reply_coder.load_coder()
+        self._coder = reply_coder.coder_when_ready(coder)
         self.seed = seed
         self.debounce_seconds = debounce_seconds
         self.statements = reply_coder.practice_statements()
@@ -204,6 +205,11 @@ class ReplyPractice(widgets.VBox):
     # ---------------------------------------------------------------------------------------------
     # Statements and examples
     # ---------------------------------------------------------------------------------------------
+
+    @property
+    def coder(self) -> reply_coder.ReplyCoder:
+        """The reply coder (waits for the background load the first time, if it is still running)."""
+        return self._coder.result()
 
     def _deck(self, low_quality_every: int) -> list[int]:
         quality = self.statements["mi_quality"].astype(str).to_numpy()

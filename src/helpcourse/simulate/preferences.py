@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from scipy import stats
+from scipy import special
 
 from helpcourse.preferences import rate_from_odds_ratio, wilson_interval
 
@@ -173,8 +173,8 @@ def _t_test(a: npt.NDArray[np.float64], b: npt.NDArray[np.float64]) -> tuple[flo
     pooled = ((a.size - 1) * a.var(ddof=1) + (b.size - 1) * b.var(ddof=1)) / df
     se = math.sqrt(pooled * (1 / a.size + 1 / b.size))
     difference = float(a.mean() - b.mean())
-    margin = float(stats.t.ppf(0.975, df)) * se
-    p_value = float(2 * stats.t.sf(abs(difference) / se, df)) if se > 0 else math.nan
+    margin = float(special.stdtrit(df, 0.975)) * se
+    p_value = float(2 * special.stdtr(df, -abs(difference) / se)) if se > 0 else math.nan
     return difference, difference - margin, difference + margin, p_value
 
 
@@ -224,7 +224,7 @@ def simulated_power(
     with np.errstate(divide="ignore", invalid="ignore"):
         se = np.sqrt((ss1 + ss2) / df * (1 / np.maximum(m1, 1) + 1 / np.maximum(m2, 1)))
         t_value = np.abs(mean1 - mean2) / se
-    significant = valid & (t_value > stats.t.ppf(1 - ALPHA / 2, df))
+    significant = valid & (t_value > special.stdtrit(df, 1 - ALPHA / 2))
     return float(significant.mean())
 
 
@@ -237,8 +237,8 @@ def power_for_completers(n_completers: Any, effect: float, alpha: float = ALPHA)
     m = np.asarray(n_completers, dtype=float)
     df = 2 * m - 2
     noncentrality = effect * np.sqrt(m / 2)
-    critical = stats.t.ppf(1 - alpha / 2, df)
-    power = stats.nct.sf(critical, df, noncentrality) + stats.nct.cdf(-critical, df, noncentrality)
+    critical = special.stdtrit(df, 1 - alpha / 2)
+    power = 1 - special.nctdtr(df, noncentrality, critical) + special.nctdtr(df, noncentrality, -critical)
     return float(power) if np.ndim(power) == 0 else power
 
 
@@ -257,8 +257,8 @@ def expected_power(
     m2 = n * (1 - non_matched_dropout)
     df = np.maximum(m1 + m2 - 2, 1.0)
     noncentrality = _standardised_effect(d, strong_share) / np.sqrt(1 / m1 + 1 / m2)
-    critical = stats.t.ppf(1 - alpha / 2, df)
-    power = stats.nct.sf(critical, df, noncentrality) + stats.nct.cdf(-critical, df, noncentrality)
+    critical = special.stdtrit(df, 1 - alpha / 2)
+    power = 1 - special.nctdtr(df, noncentrality, critical) + special.nctdtr(df, noncentrality, -critical)
     return float(power) if np.ndim(power) == 0 else power
 
 
@@ -271,7 +271,7 @@ def completers_needed(d: float, power: float = 0.8, alpha: float = ALPHA) -> int
         raise ValueError(f"d should be above 0; you gave {d:g}.")
     if not 0 < power < 1:
         raise ValueError(f"power should be a proportion between 0 and 1; you gave {power:g}.")
-    guess = 2 * ((stats.norm.ppf(1 - alpha / 2) + stats.norm.ppf(power)) / d) ** 2
+    guess = 2 * ((special.ndtri(1 - alpha / 2) + special.ndtri(power)) / d) ** 2
     n = max(2, int(math.floor(guess)) - 2)
     while power_for_completers(n, d, alpha) < power:
         n += 1

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-from scipy import stats
+from scipy import special
 
 __all__ = [
     "ALPHA",
@@ -142,7 +142,7 @@ def study_p_value(d: float | npt.ArrayLike, n_per_group: int) -> float | npt.NDA
     """
     _check_settings(0.0, n_per_group, 0.0, 1)
     t = np.asarray(d, dtype=float) * math.sqrt(n_per_group / 2)
-    p = 2 * stats.t.sf(np.abs(t), 2 * n_per_group - 2)
+    p = 2 * special.stdtr(2 * n_per_group - 2, -np.abs(t))
     return float(p) if np.ndim(p) == 0 else p
 
 
@@ -177,7 +177,7 @@ def simulate_small_studies(true_d: float, n_per_group: int, selection_bias: floa
     var_new = rng.chisquare(n - 1, n_studies) / (n - 1)
     var_old = rng.chisquare(n - 1, n_studies) / (n - 1)
     d = (mean_new - mean_old) / np.sqrt((var_new + var_old) / 2)
-    p = 2 * stats.t.sf(np.abs(d) * math.sqrt(n / 2), 2 * n - 2)
+    p = 2 * special.stdtr(2 * n - 2, -np.abs(d) * math.sqrt(n / 2))
     return SmallStudies(float(true_d), float(selection_bias), n, d, p)
 
 
