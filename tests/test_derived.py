@@ -136,3 +136,26 @@ def test_a_meta_analysis_is_kept_so_a_new_kernel_does_not_import_statsmodels(tmp
     assert runs[0]["statsmodels"] and not runs[1]["statsmodels"]
     assert runs[0]["estimate"] == runs[1]["estimate"] and runs[0]["tau2"] == runs[1]["tau2"] > 0
     assert len(list((tmp_path / "derived" / "effects.random_effects_meta").glob("*.pickle"))) == 1
+
+
+def test_in_a_kernel_the_coder_loads_once_no_cell_has_run_for_a_while_or_when_a_reply_needs_it(monkeypatch):
+    import time
+
+    activity = coder._CellActivity()
+    monkeypatch.setattr(coder, "_activity", activity)
+    monkeypatch.setattr(coder, "_needed_now", threading.Event())
+    monkeypatch.setattr(coder, "load_coder", lambda: "the coder")
+    monkeypatch.setattr(coder, "_loading", None)
+    activity.started()  # a Run All is going on
+    loading = coder.coder_when_ready()
+    time.sleep(3 * coder.IDLE_BEFORE_LOADING)
+    assert not loading.done()
+    activity.finished()
+    began = time.monotonic()
+    assert loading.exception(5) is None and loading.done()
+    assert time.monotonic() - began >= coder.IDLE_BEFORE_LOADING - 0.06
+
+    monkeypatch.setattr(coder, "_loading", None)
+    activity.started()
+    asked = coder.coder_when_ready()
+    assert asked.result(5) == "the coder"  # a reply waiting for it starts the load at once

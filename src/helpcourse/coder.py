@@ -63,20 +63,22 @@ import re
 import threading
 import time
 from collections.abc import Iterable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import asdict, dataclass, field
 from itertools import combinations
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
 
 from helpcourse import data
 from helpcourse.adherence import NonAdherence, flag_reply
 from helpcourse.derived import kept_on_disk
 from helpcourse.talk import RISK_TRANSCRIPTS
+
+if TYPE_CHECKING:
+    import scipy.sparse as sp
 
 __all__ = [
     "CODES",
@@ -436,6 +438,7 @@ class _StackedCoder:
         return np.hstack([*decisions, matrix[:, overlap].toarray()])
 
     def fit(self, frame: pd.DataFrame, codes: np.ndarray, groups: np.ndarray | None = None) -> _StackedCoder:
+        import scipy.sparse as sp
         from sklearn.linear_model import LogisticRegression
         from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
         from sklearn.pipeline import make_pipeline
@@ -470,6 +473,8 @@ class _StackedCoder:
         return self
 
     def predict_proba(self, frame: pd.DataFrame) -> np.ndarray:
+        import scipy.sparse as sp  # with scikit-learn, in the background load (coder_when_ready)
+
         matrix = sp.csr_matrix(self.features_.transform(frame))
         decisions = [self.views_[name].decision_function(view) for name, view in self._views(matrix).items()]
         return self.combiner_.predict_proba(self._meta_input(decisions, matrix))
@@ -798,8 +803,82 @@ def load_coder(
 
 
 
+#: In a kernel, the background load of the coder waits until no cell has run for this long (seconds), so that it
+#: does not slow the cells of a Run All that come after the practice widget.
+IDLE_BEFORE_LOADING = 0.5
+
 _LOADING_LOCK = threading.Lock()
 _loading: Future[ReplyCoder] | None = None
+_needed_now = threading.Event()  # set when a reply waits for the coder: the load then starts at once
+
+
+class _CellActivity:
+    """When the kernel last ran a cell, from IPython's ``pre_run_cell`` and ``post_run_cell`` events."""
+
+    def __init__(self) -> None:
+        self.running = False
+        self.last_finished = time.monotonic()
+
+    def started(self, *_args: object) -> None:
+        self.running = True
+
+    def finished(self, *_args: object) -> None:
+        self.running = False
+        self.last_finished = time.monotonic()
+
+    def idle_seconds(self) -> float:
+        return 0.0 if self.running else time.monotonic() - self.last_finished
+
+
+_activity: _CellActivity | None = None
+
+
+def _cell_activity() -> _CellActivity | None:
+    """The kernel's cell activity (watched from the first call on), or None outside IPython."""
+    global _activity
+    if _activity is None:
+        try:
+            from IPython import get_ipython
+        except ImportError:
+            return None
+        shell = get_ipython()
+        if shell is None:
+            return None
+        _activity = _CellActivity()
+        shell.events.register("pre_run_cell", _activity.started)
+        shell.events.register("post_run_cell", _activity.finished)
+    return _activity
+
+
+def _load_when_idle() -> ReplyCoder:
+    activity = _cell_activity()
+    while activity is not None and activity.idle_seconds() < IDLE_BEFORE_LOADING:
+        if _needed_now.wait(0.05):
+            break
+    return load_coder()
+
+
+class _CoderFuture(Future):  # type: ignore[type-arg]
+    """A future whose ``result()`` asks for the coder at once (a reply is waiting for it)."""
+
+    def result(self, timeout: float | None = None) -> ReplyCoder:
+        _needed_now.set()
+        return super().result(timeout)
+
+
+def _start_loading() -> Future[ReplyCoder]:
+    future = _CoderFuture()
+
+    def run() -> None:
+        if not future.set_running_or_notify_cancel():
+            return
+        try:
+            future.set_result(_load_when_idle())
+        except BaseException as exc:  # handed to whoever asks for the coder
+            future.set_exception(exc)
+
+    threading.Thread(target=run, name="helpcourse-coder", daemon=True).start()
+    return future
 
 
 def coder_when_ready(coder: ReplyCoder | None = None) -> Future[ReplyCoder]:
@@ -807,8 +886,10 @@ def coder_when_ready(coder: ReplyCoder | None = None) -> Future[ReplyCoder]:
 
     A practice widget appears at once and codes the first reply when the student submits it, seconds later; the
     default coder (:func:`load_coder`: scikit-learn and the cached model, about a second) loads meanwhile in a
-    background thread, started by the first call in a Python session and shared by every later one. A load that
-    failed (for example, no AnnoMI file) is tried again at the next call.
+    background thread, started by the first call in a Python session and shared by every later one. In a kernel the
+    thread waits until no cell has run for :data:`IDLE_BEFORE_LOADING` seconds (after a Run All, while the student
+    reads), unless a reply asks for the coder first. A load that failed (for example, no AnnoMI file) is tried
+    again at the next call.
 
     Parameters
     ----------
@@ -828,9 +909,7 @@ def coder_when_ready(coder: ReplyCoder | None = None) -> Future[ReplyCoder]:
     with _LOADING_LOCK:
         failed = _loading is not None and _loading.done() and _loading.exception() is not None
         if _loading is None or failed:
-            pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="helpcourse-coder")
-            _loading = pool.submit(load_coder)
-            pool.shutdown(wait=False)  # the thread ends when the load is done
+            _loading = _start_loading()
         return _loading
 
 
