@@ -6,8 +6,9 @@ Absolute seconds move with the machine and its load (on a shared 2-core machine 
 course's library) is run just before each of the notebook's runs, and the excess is the median of the paired
 differences (notebook minus the floor run before it). Printed per notebook: its median, min and max, the floor's
 median beside it, the excess, the highest 1-minute load average seen and the three slowest cells of the last run
-(for whoever cuts the time). The floor is run once uncounted first (a first kernel reads every library from
-disk).
+(for whoever cuts the time), and for a module with a reply or conversation practice how long a reply sent the moment
+Run All ends waits for the reply coder, which loads in the background once the kernel is idle. The floor is run
+once uncounted first (a first kernel reads every library from disk).
 
 Goal for the modules: Run All at most 1.5 s above the floor. The exit status is 1 when a module misses it or a
 cell fails. Exercises are reported, not judged. The figures include kernel start-up, as a student's "Restart
@@ -38,19 +39,42 @@ ERRORS: dict[str, set[str]] = {}  # notebook -> cells that showed an error they 
 SLOWEST: dict[str, list[tuple[float, str]]] = {}  # notebook -> (seconds, cell id) of its slowest cells, last run
 
 
+#: Appended to a notebook with a reply or conversation practice: a reply sent the moment Run All ends waits this
+#: long for the reply coder, which loads in the background once the kernel is idle (helpcourse.coder).
+FIRST_REPLY_CELL = (
+    "import time as _time\n"
+    "from helpcourse import coder as _coder\n"
+    "_began = _time.perf_counter()\n"
+    "_coder.coder_when_ready().result()\n"
+    "print(f'{_time.perf_counter() - _began:.3f}')"
+)
+FIRST_REPLY_WAIT: dict[str, list[float]] = {}  # notebook -> seconds a first reply waited, per run
+
+
 def run_once(path: Path) -> float:
     """Execute a notebook once in a new kernel; return the wall-clock seconds, start-up included.
 
     Cells that end in an error they are not tagged (``raises-exception``) to show are noted in :data:`ERRORS`: a
-    run that stopped early would otherwise look fast.
+    run that stopped early would otherwise look fast. A notebook with a reply or conversation practice gets one more
+    cell, which asks for the reply coder as a reply sent right after Run All would; its time is kept in
+    :data:`FIRST_REPLY_WAIT` and not counted in the Run All time.
     """
     nb = nbformat.read(path, as_version=4)
+    practice = any(cell.cell_type == "code" and ("reply_practice(" in cell.source or "conversation_practice(" in
+                                                 cell.source) for cell in nb.cells)
+    if practice:
+        nb.cells.append(nbformat.v4.new_code_cell(FIRST_REPLY_CELL))
     start = time.perf_counter()
     NotebookClient(
         nb, timeout=120, kernel_name="python3", allow_errors=True, store_widget_state=False,
         resources={"metadata": {"path": str(path.parent)}},
     ).execute()
     seconds = time.perf_counter() - start
+    if practice:
+        extra = nb.cells.pop()
+        seconds -= cell_seconds(extra)
+        waited = "".join(output.get("text", "") for output in extra.get("outputs", [])).strip()
+        FIRST_REPLY_WAIT.setdefault(path.stem, []).append(float(waited) if waited else float("nan"))
     SLOWEST[path.stem] = sorted(((cell_seconds(cell), cell.get("id", "?")) for cell in nb.cells
                                  if cell.cell_type == "code"), reverse=True)[:3]
     for cell in nb.cells:
@@ -117,6 +141,10 @@ def main(argv: list[str]) -> int:
               f"{row['excess']:>+9.2f} {row['load']:>5.1f}  {verdict}", flush=True)
         cells = ", ".join(f"{cell} {seconds:.2f} s" for seconds, cell in SLOWEST.get(path.stem, []))
         print(f"    slowest cells (last run): {cells}")
+        waits = FIRST_REPLY_WAIT.get(path.stem)
+        if waits:
+            print(f"    a reply sent the moment Run All ends waits for the coder (loading in the background): median "
+                  f"{statistics.median(waits):.2f} s (runs: {', '.join(f'{w:.2f}' for w in waits)}); not in Run All")
     print(f"Goal: a module's Run All at most {GOAL_EXCESS_SECONDS} s above the floor; {over} module(s) miss it. "
           f"Load average at end {load_text()}.")
     return 1 if over else 0
