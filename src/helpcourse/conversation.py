@@ -29,7 +29,7 @@ from functools import cache
 import numpy as np
 import pandas as pd
 
-from helpcourse import adherence, data, evidence, miti, talk
+from helpcourse import adherence, data, derived, evidence, miti, talk
 from helpcourse import coder as reply_coder
 from helpcourse.simulate import client as simclient
 
@@ -166,7 +166,12 @@ class AnnomiReference:
 
 @cache
 def annomi_reference() -> AnnomiReference:
-    """Compute :class:`AnnomiReference` from the AnnoMI file (cached per session)."""
+    """Compute :class:`AnnomiReference` from the AnnoMI file (kept on disk by :mod:`helpcourse.derived`)."""
+    files = [f"{name}:{data.pinned_sha256('annomi', name)}" for name in ("AnnoMI-simple.csv", "AnnoMI-full.csv")]
+    return derived.kept_result("conversation.annomi_reference", tuple(files), AnnomiReference, _annomi_reference)
+
+
+def _annomi_reference() -> AnnomiReference:
     scores = talk.transcript_scores(data.load_annomi_utterances("simple"))
     medians = talk.quality_medians(scores, ["reflections_per_question"])
     change = scores["change"] / (scores["change"] + scores["sustain"]).where(lambda n: n > 0)

@@ -46,6 +46,7 @@ import pandas as pd
 
 from helpcourse import adherence, data
 from helpcourse import coder as reply_coder
+from helpcourse.derived import kept_on_disk
 
 __all__ = [
     "CONTEXTS",
@@ -123,7 +124,7 @@ MIN_WORDS, MAX_WORDS = 6, 60
 # --------------------------------------------------------------------------------------------------
 
 
-@cache
+@kept_on_disk(("annomi", "AnnoMI-simple.csv"), ("annomi", "AnnoMI-full.csv"))
 def _helper_turn_table() -> pd.DataFrame:
     utterances = data.load_annomi_utterances("simple")
     ordered = utterances.sort_values(["transcript_id", "utterance_id"]).reset_index(drop=True)
@@ -171,7 +172,7 @@ def helper_turn_table() -> pd.DataFrame:
         else the experts' code) and ``context`` (the talk type of the client's turn before that therapist turn, or
         ``"none"``). Built once per Python session; each call returns a copy.
     """
-    return _helper_turn_table().copy()
+    return _helper_turn_table()
 
 
 def _shares(turns: pd.DataFrame) -> tuple[np.ndarray, int]:
@@ -356,7 +357,7 @@ def estimate_talk_model(min_cell_turns: int = MIN_CELL_TURNS) -> TalkModel:
 # --------------------------------------------------------------------------------------------------
 
 
-@cache
+@kept_on_disk(("annomi", "AnnoMI-simple.csv"))
 def _all_client_utterances() -> pd.DataFrame:
     statements = reply_coder.practice_statements(min_words=MIN_WORDS, max_words=MAX_WORDS)
     statements = statements[statements["mi_quality"].astype(str) == "high"]
