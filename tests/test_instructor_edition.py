@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import re
@@ -21,6 +22,8 @@ REPO = Path(__file__).resolve().parents[1]
 UPDATE = REPO / "tools" / "student_edition" / "update.py"
 EXERCISES = sorted(p.name for p in (REPO / "course" / "exercises").iterdir() if p.is_dir())
 MODULES = sorted(p.name for p in (REPO / "course" / "modules").glob("*.ipynb"))
+#: Modules run from the built folder at the same time, each in a kernel of its own (a kernel keeps one core busy).
+PARALLEL = 2
 
 
 @pytest.fixture(scope="module")
@@ -109,18 +112,41 @@ def test_student_pyproject_drops_instructor_parts_and_keeps_nbgrader():
     assert '"nbgrader==' in text and "[project.scripts]" in text
 
 
+@pytest.fixture(scope="module")
+def module_runs(request, edition, mirror_dir) -> dict[str, str | BaseException]:
+    """Every selected module run from the built folder (its own ``src/`` on PYTHONPATH, the data mirror), ``PARALLEL``
+    kernels at a time: module -> what its added last cell printed (where ``helpcourse`` came from), or the error."""
+    folder = edition["folder"]
+    specs = [getattr(item, "callspec", None) for item in request.session.items
+             if getattr(item, "module", None) is request.module]
+    wanted = [m for m in MODULES if any(spec and spec.params.get("module") == m for spec in specs)]
+
+    async def run(module: str, gate: asyncio.Semaphore) -> str:
+        path = folder / "course" / "modules" / module
+        nb = nbformat.read(path, as_version=4)
+        nb.cells.append(nbformat.v4.new_code_cell("import helpcourse\nprint(helpcourse.__file__)"))
+        async with gate:
+            await NotebookClient(nb, timeout=120, kernel_name="python3",
+                                 resources={"metadata": {"path": str(path.parent)}}).async_execute()
+        return "".join(o.get("text", "") for o in nb.cells[-1].outputs)
+
+    async def run_all() -> list[str | BaseException]:
+        gate = asyncio.Semaphore(PARALLEL)
+        return await asyncio.gather(*(run(module, gate) for module in wanted), return_exceptions=True)
+
+    with pytest.MonkeyPatch.context() as patch:  # the kernels inherit these
+        patch.setenv("PYTHONPATH", str(folder / "src"))
+        patch.setenv("HELPCOURSE_DATA_DIR", str(mirror_dir))
+        return dict(zip(wanted, asyncio.run(run_all()), strict=True))
+
+
 @pytest.mark.notebooks
 @pytest.mark.parametrize("module", MODULES)
-def test_modules_run_from_the_built_folder(edition, module, mirror_dir, monkeypatch):
-    folder = edition["folder"]
-    monkeypatch.setenv("PYTHONPATH", str(folder / "src"))
-    monkeypatch.setenv("HELPCOURSE_DATA_DIR", str(mirror_dir))
-    path = folder / "course" / "modules" / module
-    nb = nbformat.read(path, as_version=4)
-    nb.cells.append(nbformat.v4.new_code_cell("import helpcourse\nprint(helpcourse.__file__)"))
-    NotebookClient(nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}).execute()
-    printed = "".join(o.get("text", "") for o in nb.cells[-1].outputs)
-    assert printed.strip().startswith(str(folder / "src")), f"the library came from {printed!r}"
+def test_modules_run_from_the_built_folder(edition, module_runs, module):
+    printed = module_runs[module]
+    if isinstance(printed, BaseException):
+        raise printed  # the cell that failed, as a run of this module alone reports it
+    assert printed.strip().startswith(str(edition["folder"] / "src")), f"the library came from {printed!r}"
 
 
 def _edition(folder: Path, files: dict[str, str]) -> Path:

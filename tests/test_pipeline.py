@@ -5,6 +5,9 @@ solution or hidden test; ``validate --invert`` passes on the release; submission
 untouched release, a partly answered release, and the solutions with every numeric answer rounded to the precision
 its prompt asks for) autograde to the points they deserve; ``generate_feedback`` writes
 HTML and ``export`` writes the grades.
+
+Each exercise has a course root and gradebook of its own; two exercises go through their commands at the same
+time (``PARALLEL``): one nbgrader command keeps at most about one core busy, and the course's machine has two.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import re
 import shutil
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import nbformat
@@ -24,6 +28,8 @@ from graded_answers import graded_precision
 
 REPO = Path(__file__).resolve().parents[1]
 EXERCISES = sorted(p.name for p in (REPO / "course" / "exercises").iterdir() if p.is_dir())
+#: Exercises graded at the same time, each in its own course root (nbgrader commands are single-threaded).
+PARALLEL = 2
 pytestmark = pytest.mark.pipeline
 
 
@@ -73,11 +79,27 @@ def rounded(source: nbformat.NotebookNode) -> nbformat.NotebookNode:
     return nb
 
 
+@pytest.fixture(scope="module")
+def graded_courses(request, tmp_path_factory):
+    """Every selected exercise through the cycle (``grade_exercise``), ``PARALLEL`` at a time: name -> future."""
+    specs = [getattr(item, "callspec", None) for item in request.session.items
+             if getattr(item, "module", None) is request.module]
+    wanted = {spec.params.get("graded_course") for spec in specs if spec is not None}
+    pool = ThreadPoolExecutor(max_workers=PARALLEL)
+    futures = {name: pool.submit(grade_exercise, name, tmp_path_factory.mktemp(name))
+               for name in EXERCISES if name in wanted}
+    yield futures
+    pool.shutdown(wait=True, cancel_futures=True)
+
+
 @pytest.fixture(scope="module", params=EXERCISES)
-def graded_course(request, tmp_path_factory):
-    """A copy of the course root with the exercise released, three submissions autograded, feedback and export."""
-    name = request.param
-    course = tmp_path_factory.mktemp(name)
+def graded_course(request, graded_courses):
+    """A copy of the course root with the exercise released, four submissions autograded, feedback and export."""
+    return graded_courses[request.param].result()
+
+
+def grade_exercise(name: str, course: Path) -> dict:
+    """Release one exercise in its own copy of the course root, autograde four submissions, feedback, export."""
     (course / "grading").mkdir()
     shutil.copy(REPO / "grading" / "nbgrader_config.py", course / "grading")
     shutil.copytree(REPO / "course" / "exercises" / name, course / "course" / "exercises" / name)
