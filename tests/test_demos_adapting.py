@@ -118,7 +118,61 @@ def test_monitoring_alarm_counts_follow_the_threshold_and_session():
     truth = clients["deteriorating"].to_numpy()
     np.testing.assert_allclose(np.asarray(figure.data[1].x, dtype=float), clients["rise"][truth])
     assert f"{counts['hits']} set off the alarm" in demo.description.value
-    assert figure.layout.title.text == figures.alarm_title(6, 9)
+    assert "a rise of 6 points or more by session 9" in demo.description.value, "the text states the settings"
+    assert figure.layout.title.text == figures.ALARM_TITLE
+
+
+def _assert_same_trace_values(figure, expected) -> None:
+    """The x, y and text of every trace of ``figure`` equal those of the figure ``expected``."""
+    for shown, wanted in zip(figure.data, expected.data, strict=True):
+        for key in ("x", "y", "text"):
+            if wanted[key] is None:
+                continue
+            got, want = np.asarray(shown[key]), np.asarray(wanted[key])
+            if want.dtype.kind in "OUS":
+                assert got.tolist() == want.tolist(), key
+            else:
+                np.testing.assert_allclose(got.astype(float), want.astype(float), err_msg=key)
+
+
+def test_redrawing_traces_only_falls_back_to_a_full_update_for_a_layout_change():
+    """A batch that changes the layout goes as Plotly.update: an animation would leave the layout undrawn."""
+    figure = demos.monitoring_alarm().figure
+    sent = []
+    figure.observe(lambda change: sent.append((change["name"], change["new"])),
+                   names=["_py2js_update", "_py2js_animate"])
+    with figure.batch_redraw_traces():
+        figure.data[2].x = [1, 1]
+        figure.layout.title.text = "Changed"
+    assert [name for name, message in sent if message is not None] == ["_py2js_update"]
+    assert figure.layout.title.text == "Changed" and list(figure.data[2].x) == [1, 1]
+    sent.clear()
+    with figure.batch_redraw_traces():
+        figure.data[2].x = [2, 2]
+    assert [name for name, message in sent if message is not None] == ["_py2js_animate"]
+    assert list(figure.data[2].x) == [2, 2]
+
+
+def test_monitoring_alarm_redraws_only_its_traces_and_keeps_its_axis():
+    """A key press sends plotly.js an animation without a full redraw, and the figure equals a new one."""
+    demo = demos.monitoring_alarm()
+    figure = demo.figure
+    sent = []
+    figure.observe(lambda change: sent.append(change["new"]), names=["_py2js_update", "_py2js_animate"])
+    rise_range = list(figure.layout.xaxis.range)
+    for threshold, session in ((5, 4), (5, 12), (-4, 2), (12, 12)):
+        demo.threshold.value, demo.session.value = threshold, session
+        clients, counts = demo._compute()
+        _assert_same_trace_values(figure, figures.alarm_figure(clients, threshold, counts, rise_range))
+        assert list(figure.layout.xaxis.range) == rise_range, "the rise axis stays put"
+        rises = clients["rise"].to_numpy()
+        assert rise_range[0] < min(rises.min(), threshold) and max(rises.max(), threshold) < rise_range[1]
+    messages = [message for message in sent if message is not None]
+    assert messages and all(m["animation_opts"]["frame"]["redraw"] is False for m in messages), (
+        "plotly.js redraws the changed traces only")
+    assert all(sorted(m["style_traces"]) == list(range(len(figure.data))) for m in messages), (
+        "every trace goes with the change (plotly.js drops the traces an animation leaves out)")
+    assert all(not m["layout_data"] for m in messages), "no layout change: nothing else needs redrawing"
 
 
 # --------------------------------------------------------------------------------------------------

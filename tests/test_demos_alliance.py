@@ -95,12 +95,19 @@ def test_nhs_chart_plots_the_published_rates_with_distinct_dashes_and_markers():
 # --------------------------------------------------------------------------------------------------
 
 
+def _panel_titles(figure) -> list[str]:
+    """The panel titles of the alliance-levels figure: text marks above the three panels (traces 6-8)."""
+    titles = figure.data[6:9]
+    assert [t.mode for t in titles] == ["text"] * 3 and [t.xaxis for t in titles] == ["x", "x2", "x3"]
+    return [t.text[0] for t in titles]
+
+
 def test_alliance_levels_show_the_decomposition_of_the_simulated_clients():
     demo = demos.alliance_levels()
     assert (demo.n_therapists, demo.clients_per_therapist) == (50, 6)
     clients = simulate_alliance.simulate_alliance_multilevel(50, 6, 0.6, 0.3, 0.2, seed=2007)
     parts = simulate_alliance.decompose_alliance_correlation(clients)
-    assert [a.text for a in demo.figure.layout.annotations] == list(figures.alliance_levels_titles(parts))
+    assert _panel_titles(demo.figure) == list(figures.alliance_levels_titles(parts))
     assert sum(len(trace.x) for trace in demo.figure.data[:3]) == 650  # 300 clients, 50 therapists, 300 deviations
     x, y = np.asarray(demo.figure.data[1].x), np.asarray(demo.figure.data[1].y)
     assert len(x) == 50
@@ -118,7 +125,7 @@ def test_alliance_levels_sliders_update_in_place():
     assert demo.figure is figure
     clients = simulate_alliance.simulate_alliance_multilevel(50, 6, 0.6, 0.0, 0.4, seed=2007)
     parts = simulate_alliance.decompose_alliance_correlation(clients)
-    assert figure.layout.annotations[2].text == f"Within each therapist: r = {figures.format_r(parts['within_r'])}"
+    assert _panel_titles(figure)[2] == f"Within each therapist: r = {figures.format_r(parts['within_r'])}"
     deviations = np.asarray(figure.data[2].x), np.asarray(figure.data[2].y)
     assert np.corrcoef(*deviations)[0, 1] == pytest.approx(parts["within_r"])
     assert abs(parts["within_r"]) < 0.1
@@ -132,22 +139,24 @@ def test_alliance_levels_sliders_update_in_place():
 
 def test_alliance_levels_send_only_the_arrays_a_slider_changes():
     demo = demos.alliance_levels()
-    sent: list[dict] = []
+    sent: list[dict[int, dict]] = []
 
-    def record(restyle_data, relayout_data, trace_indexes=None, source_view_id=None):
-        sent.append({"style": restyle_data, "layout": relayout_data, "traces": trace_indexes})
+    def record(styles_data, relayout_data, trace_indexes, animation_opts):
+        assert not relayout_data and animation_opts["frame"]["redraw"] is False
+        sent.append(dict(zip(trace_indexes, styles_data, strict=True)))
 
-    demo.figure._send_update_msg = record  # what the figure would send to the browser
+    demo.figure._send_animate_msg = record  # what the figure would send to the browser
     demo.between_slider.value = 0.9
     assert len(sent) == 1
-    style = sent[0]["style"]
-    assert "x" not in style, "a slope leaves every alliance value where it is"
-    assert sorted(sent[0]["traces"]) == [0, 1, 3, 4], "the between slope leaves the within-therapist panel alone"
+    changed = {index: style for index, style in sent[0].items() if style}
+    assert not any("x" in style for style in changed.values()), "a slope leaves every alliance value where it is"
+    assert sorted(changed) == [0, 1, 3, 4, 6, 7], (
+        "the between slope leaves the within-therapist panel alone (its points, line and title)")
     clients = simulate_alliance.simulate_alliance_multilevel(50, 6, 0.9, 0.3, 0.2, seed=2007)
     np.testing.assert_allclose(demo.figure.data[0].y, clients["outcome"])
     sent.clear()
     demo.share_slider.value = 0.3
-    assert {"x", "y"} <= set(sent[0]["style"]), "the therapist share moves the alliance values too"
+    assert {"x", "y"} <= set(sent[0][0]), "the therapist share moves the alliance values too"
     clients = simulate_alliance.simulate_alliance_multilevel(50, 6, 0.9, 0.3, 0.3, seed=2007)
     np.testing.assert_allclose(demo.figure.data[0].x, clients["alliance"])
     np.testing.assert_allclose(demo.figure.data[0].y, clients["outcome"])
@@ -224,6 +233,27 @@ def test_exercise_simulates_as_many_therapists_and_clients_as_the_module_demo():
     assert f"**{shown[0]} therapists with {shown[1]} clients each**" in source
 
 
+def test_alliance_levels_redraw_only_their_traces():
+    """The axes are fixed and the titles are text marks: a slider sends plotly.js the traces only (an animation
+    without a full redraw), and the figure then equals one built anew for the same settings."""
+    demo = demos.alliance_levels()
+    figure = demo.figure
+    sent = []
+    figure.observe(lambda change: sent.append(change["new"]), names=["_py2js_update", "_py2js_animate"])
+    layout = figure.layout.to_plotly_json()
+    demo.share_slider.value, demo.between_slider.value, demo.within_slider.value = 0.45, 1.2, 0.0
+    clients, means, deviations, parts = demo._compute()
+    fresh = figures.alliance_levels_figure(clients, means, deviations, parts)
+    for shown, expected in zip(figure.data, fresh.data, strict=True):
+        for key in ("x", "y"):
+            np.testing.assert_allclose(np.asarray(shown[key], dtype=float), np.asarray(expected[key], dtype=float))
+        assert shown.text == expected.text
+    assert figure.layout.to_plotly_json() == layout, "nothing in the layout changes"
+    messages = [message for message in sent if message is not None]
+    assert len(messages) == 3 and all(m["animation_opts"]["frame"]["redraw"] is False for m in messages)
+    assert all(sorted(m["style_traces"]) == list(range(len(figure.data))) for m in messages)
+
+
 def test_alliance_levels_and_early_improvement_show_the_same_values_when_a_slider_comes_back():
     demo = demos.alliance_levels()
     for value in (0.5, 0.8, 0.5):  # the last one comes from the cache
@@ -231,7 +261,7 @@ def test_alliance_levels_and_early_improvement_show_the_same_values_when_a_slide
     clients = simulate_alliance.simulate_alliance_multilevel(50, 6, 0.6, 0.5, 0.2, seed=2007)
     np.testing.assert_array_equal(demo.figure.data[0].y, clients["outcome"].to_numpy(dtype=float))
     parts = simulate_alliance.decompose_alliance_correlation(clients)
-    assert [a.text for a in demo.figure.layout.annotations] == list(figures.alliance_levels_titles(parts))
+    assert _panel_titles(demo.figure) == list(figures.alliance_levels_titles(parts))
     early = demos.early_improvement_explorer()
     for value in (0.7, 0.2, 0.7):
         early.early_slider.value = value

@@ -29,8 +29,9 @@ def _assert_trial_figure_shows(demo: demos.PreferenceTrialDemo, n: int, d: float
     curve = sim.expected_power(np.arange(20, 501, 10), d, share, dropout, odds_ratio)
     np.testing.assert_allclose(np.asarray(data_[4].y, dtype=float), curve, atol=1e-12)
     assert (data_[5].x[0], data_[5].y[0]) == (n, pytest.approx(power, abs=1e-12))
-    assert f"{n} clients per arm" in demo.figure.layout.title.text
-    assert f"power {figures.format_percent(power)}" in demo.figure.layout.title.text
+    assert demo.figure.layout.title.text == figures.PREFERENCE_TRIAL_TITLE
+    effect = f"{d * share:.2f}".replace("-", "−")
+    assert f"With {n} clients per arm and a true average effect of matching of d = {effect}" in demo.description.value
     assert f"{figures.format_percent(power)} found p &lt; .05" in demo.description.value
 
 
@@ -50,6 +51,43 @@ def test_preference_trial_sliders_update_the_same_figure():
     demo.n_slider.value = 250
     assert demo.figure is figure
     _assert_trial_figure_shows(demo, 250, 0.5, 0.6, 0.2, 2.5)
+
+
+def _assert_same_values(shown: object, expected: object) -> None:
+    """Two plotly JSON values are equal, arrays compared as numbers where they hold numbers."""
+    if isinstance(expected, dict):
+        assert isinstance(shown, dict) and set(shown) - {"uid"} == set(expected) - {"uid"}
+        for key in set(expected) - {"uid"}:
+            _assert_same_values(shown[key], expected[key])
+    elif isinstance(expected, (list, tuple, np.ndarray)) and not isinstance(expected, str):
+        want, got = np.asarray(expected), np.asarray(shown)
+        if want.dtype.kind in "iuf":
+            np.testing.assert_allclose(got.astype(float), want.astype(float), atol=1e-12)
+        else:
+            assert got.tolist() == want.tolist()
+    else:
+        assert shown == expected
+
+
+def test_preference_trial_redraws_only_its_traces():
+    """Every axis has a fixed range and the title names no setting: a slider sends plotly.js the traces only, as
+    an animation without a full redraw, and the figure equals one built anew."""
+    demo = demos.preference_trial()
+    figure = demo.figure
+    sent = []
+    figure.observe(lambda change: sent.append(change["new"]), names=["_py2js_update", "_py2js_animate"])
+    layout = figure.layout.to_plotly_json()
+    demo.n_slider.value = 500
+    demo.d_slider.value = 0.8
+    demo.or_slider.value = 0.5
+    fresh = figures.preference_trial_figure(**demo._compute()["figure"])
+    for shown, expected in zip(figure.data, fresh.data, strict=True):
+        _assert_same_values(shown.to_plotly_json(), expected.to_plotly_json())
+    assert figure.layout.to_plotly_json() == layout, "nothing in the layout changes"
+    assert list(figure.layout.xaxis3.range) == list(figures.TRIAL_N_RANGE)
+    messages = [message for message in sent if message is not None]
+    assert len(messages) == 3 and all(m["animation_opts"]["frame"]["redraw"] is False for m in messages)
+    assert all(sorted(m["style_traces"]) == list(range(len(figure.data))) for m in messages)
 
 
 def test_preference_trial_controls_are_labelled_sliders():

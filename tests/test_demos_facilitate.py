@@ -23,7 +23,13 @@ def _without_uid(traces: list[dict]) -> list[dict]:
 
 
 def _timeline_points(fig) -> int:
-    return sum(len(trace.x) for trace in fig.data[:7])
+    return len(fig.data[0].x)
+
+
+def _row(fig, code: str) -> list:
+    """The utterance numbers on one row of the session timeline (trace 0, one point per utterance)."""
+    position = figures.timeline_row_position(code)
+    return [x for x, y in zip(fig.data[0].x, fig.data[0].y, strict=True) if y == position]
 
 
 def test_explorer_dropdown_is_labelled_with_id_quality_and_topic(annomi):
@@ -58,9 +64,12 @@ def test_explorer_shows_every_utterance_of_the_session_in_order(annomi):
     assert _timeline_points(explorer.figure) == scores.loc[34, "n_utterances"]
     reflections = utterances[(utterances["transcript_id"] == 34)
                              & (utterances["main_therapist_behaviour"] == "reflection")]["utterance_id"]
-    assert list(explorer.figure.data[0].x) == sorted(reflections)
-    assert set(explorer.figure.data[0].y) == {figures.timeline_row_position("reflection")} == {6}
-    assert explorer.figure.data[0].customdata[0][0] == "Helper: reflection"
+    assert _row(explorer.figure, "reflection") == sorted(reflections)
+    assert figures.timeline_row_position("reflection") == 6
+    points = explorer.figure.data[0]
+    assert list(points.x) == sorted(points.x), "utterances in the order spoken"
+    labels = {y: label for y, (label, _text) in zip(points.y, points.customdata, strict=True)}
+    assert labels[6] == "Helper: reflection" and len(labels) == len(set(points.y))
 
 
 def test_choosing_a_session_updates_the_same_figure(annomi):
@@ -70,10 +79,10 @@ def test_choosing_a_session_updates_the_same_figure(annomi):
     explorer.session.value = 123
     assert explorer.figure is figure
     assert _timeline_points(figure) == scores.loc[123, "n_utterances"] == 27
-    assert len(figure.data[0].x) == 0  # no reflection in this low-quality session
-    assert len(figure.data[2].x) == scores.loc[123, "therapist_input"] == 8
-    assert list(figure.data[7].x) == [0.0] and "below fair" in figure.data[7].text[0]
-    assert "not assessable" in figure.data[8].text[0]
+    assert len(_row(figure, "reflection")) == 0  # no reflection in this low-quality session
+    assert len(_row(figure, "therapist_input")) == scores.loc[123, "therapist_input"] == 8
+    assert list(figure.data[1].x) == [0.0] and "below fair" in figure.data[1].text[0]
+    assert "not assessable" in figure.data[2].text[0]
     assert figure.layout.title.text.startswith("Session #123 (low quality")
     assert "Session #123" in explorer.description.value and "8 pieces of information" in explorer.description.value
     assert "46%" in explorer.description.value  # sustain talk: 6 of 13 client turns
@@ -88,15 +97,15 @@ def test_explorer_marks_the_miti_thresholds(annomi):
     assert {"fair 1:1", "good 2:1", "fair 40%", "good 50%"} <= texts
     ratio = scores.loc[34, "reflections_per_question"]
     assert ratio == pytest.approx(37 / 13)
-    assert figure.data[7].x[0] == pytest.approx(ratio) and figure.data[7].text[0] == "2.85 (good)"
+    assert figure.data[1].x[0] == pytest.approx(ratio) and figure.data[1].text[0] == "2.85 (good)"
 
 
 def test_explorer_caps_ratios_without_questions(annomi):
     utterances, scores = annomi
     explorer = demos.transcript_explorer(utterances, scores, transcript_id=86)  # 20 reflections, no questions
     assert math.isinf(scores.loc[86, "reflections_per_question"])
-    assert explorer.figure.data[7].x[0] == figures.RATIO_AXIS_MAX
-    assert explorer.figure.data[7].text[0] == "no questions asked (good)"
+    assert explorer.figure.data[1].x[0] == figures.RATIO_AXIS_MAX
+    assert explorer.figure.data[1].text[0] == "no questions asked (good)"
 
 
 def test_explorer_table_compares_with_the_medians(annomi):
@@ -110,9 +119,16 @@ def test_explorer_table_compares_with_the_medians(annomi):
 
 def test_timeline_uses_a_symbol_and_a_row_per_kind_of_utterance(annomi):
     utterances, scores = annomi
-    figure = demos.transcript_explorer(utterances, scores).figure
-    symbols = [trace.marker.symbol for trace in figure.data[:7]]
-    assert len(set(symbols)) == 7
+    figure = demos.transcript_explorer(utterances, scores, transcript_id=34).figure
+    points = figure.data[0]
+    styles = {y: (colour, symbol) for y, colour, symbol in
+              zip(points.y, points.marker.color, points.marker.symbol, strict=True)}
+    expected = {figures.timeline_row_position(code): (colour, symbol)
+                for code, (_label, colour, symbol) in figures.TIMELINE_ROWS.items()}
+    assert styles == {y: expected[y] for y in styles} and len(styles) >= 5, "one colour and symbol per row"
+    assert len({symbol for _colour, symbol in expected.values()}) == 7
+    assert list(points.marker.line.color) == list(points.marker.color)
+    assert not figure.layout.showlegend, "the rows are named beside them: no legend repeating them"
     assert list(figure.layout.yaxis.ticktext) == [row[0] for row in figures.TIMELINE_ROWS.values()]
     assert list(figure.layout.yaxis.tickvals) == [6, 5, 4, 3, 2, 1, 0]  # reflection at the top, sustain talk last
     assert figure.layout.yaxis.range[0] < 0 and figure.layout.yaxis.range[1] > 6  # empty rows stay visible

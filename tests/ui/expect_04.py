@@ -134,11 +134,13 @@ def _assert_levels_show(nbpage: NotebookPage, cell: CellInfo, share: float, betw
     titles = [f"All clients: r = {figures.format_r(total_r)}",
               f"Therapist averages: r = {figures.format_r(between_r)}",
               f"Within each therapist: r = {figures.format_r(within_r)}"]
+    # the panel titles are text marks above the panels (traces 6-8)
     plot = poll(lambda: nbpage.plot_data(cell.index),
-                lambda p: [a["text"] for a in p["layout"]["annotations"][:3]] == titles
+                lambda p: [t["text"][0] for t in p["data"][6:9]] == titles
                 and len(p["data"][0]["y"]) == len(clients)
                 and np.allclose(_floats(p["data"][0]["y"]), clients["outcome"].to_numpy(), atol=TOL))
-    assert [a["text"] for a in plot["layout"]["annotations"][:3]] == titles
+    assert [t["text"][0] for t in plot["data"][6:9]] == titles
+    assert [t["mode"] for t in plot["data"][6:9]] == ["text"] * 3
     panels = (clients[["alliance", "outcome"]].to_numpy(), means.to_numpy(), deviations)
     for i, expected in enumerate(panels):
         x, y = _floats(plot["data"][i]["x"]), _floats(plot["data"][i]["y"])

@@ -39,15 +39,15 @@ def _assert_preference_trial_shows(nbpage: NotebookPage, cell: CellInfo, setting
                                settings["non_matched_dropout"], settings["dropout_odds_ratio"])
     n = settings["n_per_arm"]
     effect = sim.average_matching_effect(settings["d"], settings["strong_share"])
-    title = figures.preference_trial_title(n, effect, power)
 
     def shows(plot: dict) -> bool:
-        return (plot["layout"]["title"]["text"] == title
+        return (int(plot["data"][5]["x"][0]) == n
+                and abs(float(plot["data"][1]["x"][0]) - effect) < 1e-12
                 and abs(float(plot["data"][0]["x"][0]) - trial.mean_difference) < 1e-9
                 and abs(float(plot["data"][5]["y"][0]) - power) < 1e-12)
 
     plot = poll(lambda: nbpage.plot_data(cell.index), shows, timeout=UPDATE_TIMEOUT)
-    assert plot["layout"]["title"]["text"] == title
+    assert plot["layout"]["title"]["text"] == figures.PREFERENCE_TRIAL_TITLE, "the title names no setting"
     assert float(plot["data"][0]["x"][0]) == pytest.approx(trial.mean_difference, abs=1e-9)
     assert float(plot["data"][0]["error_x"]["array"][0]) == pytest.approx(trial.ci_high - trial.mean_difference,
                                                                           abs=1e-9)
@@ -60,9 +60,11 @@ def _assert_preference_trial_shows(nbpage: NotebookPage, cell: CellInfo, setting
     assert np.asarray(plot["data"][4]["y"], dtype=float) == pytest.approx(curve, abs=1e-9), "closed-form power"
     assert (int(plot["data"][5]["x"][0]), float(plot["data"][5]["y"][0])) == (n, pytest.approx(power, abs=1e-12))
     said = f"Of 2,000 simulated trials like it, {figures.format_percent(power)} found p < .05"
-    text = poll(lambda: _live_text(nbpage, cell), lambda t: said in t and f"{n} clients per arm" in t,
+    settings_said = (f"With {n} clients per arm and a true average effect of matching of d = "
+                     f"{effect:.2f}".replace("-", "−"))
+    text = poll(lambda: _live_text(nbpage, cell), lambda t: said in t and settings_said in t,
                 timeout=UPDATE_TIMEOUT)
-    assert said in text and f"{n} clients per arm" in text
+    assert said in text and settings_said in text, "the text alternative states the size, the effect and the power"
     assert f"{figures.format_percent(observed[0])} of matched clients" in text
 
 

@@ -113,15 +113,26 @@ def _assert_alarm_shows(nbpage: NotebookPage, cell: CellInfo, threshold: int, se
         defaults["n_clients"].default, defaults["share_deteriorating"].default, session, seed=2021
     )
     counts = simulate_monitoring.alarm_counts(clients, threshold)
-    title = figures.alarm_title(threshold, session)
-    plot = poll(lambda: nbpage.plot_data(cell.index), lambda p: p["layout"]["title"]["text"] == title)
-    assert plot["layout"]["title"]["text"] == title
+    truth = clients["deteriorating"].to_numpy()
+    rises = clients["rise"].to_numpy()
+
+    def shows(p: dict) -> bool:
+        return (_floats(p["data"][2]["x"]).tolist() == [threshold, threshold]
+                and np.allclose(_floats(p["data"][1]["x"]), rises[truth].astype(float)))
+
+    plot = poll(lambda: nbpage.plot_data(cell.index), shows)
+    assert plot["layout"]["title"]["text"] == figures.ALARM_TITLE
     assert [int(v) for v in plot["data"][3]["y"]] == [counts[k] for k, _, _, _ in figures.ALARM_OUTCOMES]
     assert _floats(plot["data"][2]["x"]).tolist() == [threshold, threshold]
-    truth = clients["deteriorating"].to_numpy()
-    assert _floats(plot["data"][1]["x"]) == pytest.approx(clients["rise"].to_numpy()[truth].astype(float))
+    assert _floats(plot["data"][1]["x"]) == pytest.approx(rises[truth].astype(float))
+    assert _floats(plot["data"][0]["x"]) == pytest.approx(rises[~truth].astype(float))
+    low, high = plot["layout"]["xaxis"]["range"]
+    assert low < min(rises.min(), threshold) and max(rises.max(), threshold) < high, "every client is on the axis"
     sensitivity = f"sensitivity {figures.format_percent(counts['sensitivity'])}"
-    text = poll(lambda: _live_text(nbpage, cell), lambda t: f"{counts['hits']} set off the alarm" in t)
+    settings = f"a rise of {threshold} points or more by session {session}"
+    hits = f"{counts['hits']} set off the alarm"
+    text = poll(lambda: _live_text(nbpage, cell), lambda t: settings in t and hits in t)
+    assert settings in text, "the text alternative states the threshold and the session"
     assert sensitivity in text and f"{counts['false_alarms']} set it off (false alarms)" in text
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 from module_expectations import EXPECTATIONS
-from ui_harness import ModuleRun, poll
+from ui_harness import PLOTLY_BUNDLE, ModuleRun, poll
 
 MAX_PRESSES = 10
 
@@ -41,8 +41,8 @@ def test_every_demo_renders_with_data_and_its_controls(module_run: ModuleRun):
         module_run.render_problem + "\nbrowser console errors:\n" + "\n".join(module_run.nbpage.console_errors[-20:])
     )
     assert module_run.demo_cells, f"{module_run.name} shows no demo"
-    # anywidget 0.11 gives a widget's model 2 s to load its script (plotly's is 5 MB, loaded once per figure); a model
-    # that misses it draws its plot but drops every later message, so the plot never changes again.
+    # anywidget 0.11 gives a widget's model 2 s to load its script; a model that misses it draws its plot but drops
+    # every later message, so the plot never changes again (docs/UI_TESTS.md).
     stalled = [error for error in module_run.nbpage.console_errors if "Failed to initialize model" in error]
     assert not stalled, (f"{len(stalled)} widget model(s) did not load within anywidget's 2 s (a busy machine?): "
                          f"their plots will not follow the controls: {stalled[:3]}")
@@ -60,6 +60,21 @@ def test_every_demo_renders_with_data_and_its_controls(module_run: ModuleRun):
                 box.get_by_role("combobox", name=name, exact=True)).or_(
                 box.get_by_role("button", name=name, exact=True))
             assert control.count() == 1 and control.is_visible(), f"{expectation.cell_id}: no control named {name!r}"
+
+
+def test_plotlys_script_is_compiled_once_per_page_and_received_once_per_kernel(module_run: ModuleRun):
+    """plotly's widget script (about 5 MB) reaches the page once, from the module's kernel, and is compiled once,
+    however many figures the module shows (``demos.common.FigureWidget``; ``go.FigureWidget`` sends and compiles it
+    with every figure)."""
+    figures = sum(len(module_run.nbpage.plots(cell.index)) for cell in module_run.demo_cells)
+    if not figures:
+        pytest.skip(f"{module_run.name} shows no plot")
+    bundle = PLOTLY_BUNDLE.stat().st_size
+    large = module_run.page.evaluate("() => window.hcui.large()")
+    compiled = len([size for size in large["scripts"] if size >= bundle]) + large["evaluated"]
+    received = [size for size in large["messages"] if size >= bundle]
+    assert compiled == 1, f"plotly's script was compiled {compiled} times for {figures} plots: {large}"
+    assert len(received) == 1, f"plotly's script reached the page {len(received)} times for {figures} plots: {large}"
 
 
 def test_each_slider_moves_its_plot_with_the_keyboard(module_run: ModuleRun):

@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import secrets
@@ -34,6 +35,8 @@ REPO = Path(__file__).resolve().parents[2]
 UI_DIR = Path(__file__).resolve().parent
 CHROMIUM = Path("/usr/bin/chromium")
 AXE_SCRIPT = UI_DIR / "node_modules" / "axe-core" / "axe.min.js"
+#: plotly's widget script (plotly.js and its widget), which the page should receive once per kernel and compile once
+PLOTLY_BUNDLE = Path(importlib.util.find_spec("plotly").origin).parent / "package_data" / "widgetbundle.js"
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -240,6 +243,30 @@ def launch_chromium(playwright: Any) -> Any:
 # ------------------------------------------------------------------------------------------------------------
 
 PAGE_HELPERS = r"""
+// Large scripts the page compiles from memory (anywidget imports a widget's script from a blob: URL) and large
+// messages it receives: plotly's widget script (about 5 MB) should be compiled once per page and received once per
+// kernel (demos.common.FigureWidget), not with every figure. large() adds the compilations demos.common counts.
+window.hcuiLarge = {scripts: [], messages: []};
+(() => {
+  const LARGE = 1e6;
+  const createObjectURL = URL.createObjectURL;
+  URL.createObjectURL = function (object) {
+    if (object instanceof Blob && object.size > LARGE && /javascript/.test(object.type)) {
+      window.hcuiLarge.scripts.push(object.size);
+    }
+    return createObjectURL.call(this, object);
+  };
+  const NativeWebSocket = window.WebSocket;
+  window.WebSocket = class extends NativeWebSocket {
+    constructor(...args) {
+      super(...args);
+      this.addEventListener('message', (event) => {
+        const size = event.data.byteLength ?? event.data.size ?? event.data.length ?? 0;
+        if (size > LARGE) window.hcuiLarge.messages.push(size);
+      });
+    }
+  };
+})();
 window.hcui = (() => {
   const cellNode = (index) => document.querySelector(
     `.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook .jp-Cell[data-windowed-list-index="${index}"]`);
@@ -344,6 +371,14 @@ window.hcui = (() => {
           const max = el.matches('input[type=range]') ? Number(el.max) : Number(el.getAttribute('aria-valuemax'));
           return {selector: `[data-hcui-slider="${index}-${i}"]`, value: sliderValue(el), max, visible: visible(el)};
         });
+    },
+    large() {
+      // demos.common compiles plotly's widget as a function, not from a blob: it counts those compilations itself
+      const shared = Object.getOwnPropertySymbols(globalThis)
+        .filter((key) => (key.description || '').startsWith('helpcourse.plotly-widget'))
+        .map((key) => globalThis[key]);
+      return {scripts: [...window.hcuiLarge.scripts], messages: [...window.hcuiLarge.messages],
+              evaluated: shared.reduce((count, page) => count + (page.evaluated || 0), 0)};
     },
     controlCount(index) {
       const cell = cellNode(index);

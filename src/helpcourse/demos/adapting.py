@@ -38,6 +38,8 @@ __all__ = [
     "tailoring_chart",
 ]
 
+
+
 #: Band choices of :class:`ProgressExplorer`: button label -> (lower, upper) quantile.
 BANDS: dict[str, tuple[float, float]] = {
     "Middle half": (0.25, 0.75),
@@ -185,7 +187,9 @@ class MonitoringAlarm(widgets.VBox):
     """An outcome-monitoring alarm over simulated clients: hits, misses and false alarms as the threshold moves.
 
     Controls: the alarm threshold (a rise in score points) and the session of the check. The clients of every
-    check session are simulated once (one seed, the same clients); a key press only re-counts.
+    check session are simulated once (one seed, the same clients); a key press only re-counts. The rise axis covers
+    every session and threshold offered, so it stays put: a key press moves the points, the threshold line and the
+    bars, and the browser redraws those traces only. The text alternative states the threshold and the session.
     """
 
     SESSIONS = range(2, 13)
@@ -205,7 +209,9 @@ class MonitoringAlarm(widgets.VBox):
             description="Session of the check", continuous_update=True, style=SLIDER_STYLE, layout=SLIDER_LAYOUT,
         )
         clients, counts = self._compute()
-        self.figure = FigureWidget(figures.alarm_figure(clients, self.threshold.value, counts, self.session.value))
+        rises = [value for c in self.simulated.values() for value in (c["rise"].min(), c["rise"].max())]
+        rise_range = figures.alarm_rise_range([*rises, self.threshold.min, self.threshold.max])
+        self.figure = FigureWidget(figures.alarm_figure(clients, self.threshold.value, counts, rise_range))
         self.description = widgets.HTML(live_text(self._describe(counts)))
         self.threshold.observe(self._update, names="value")
         self.session.observe(self._update, names="value")
@@ -220,7 +226,7 @@ class MonitoringAlarm(widgets.VBox):
 
     def _update(self, change: dict | None = None) -> None:
         clients, counts = self._compute()
-        with self.figure.batch_update():
+        with self.figure.batch_redraw_traces():
             if change is not None and change["owner"] is self.session:
                 truth = clients["deteriorating"].to_numpy(dtype=bool)
                 rise = clients["rise"].to_numpy(dtype=float)
@@ -229,7 +235,6 @@ class MonitoringAlarm(widgets.VBox):
             values = [counts[key] for key, _, _, _ in figures.ALARM_OUTCOMES]
             self.figure.data[3].y = values
             self.figure.data[3].text = [str(v) for v in values]
-            self.figure.layout.title.text = figures.alarm_title(self.threshold.value, self.session.value)
         self.description.value = live_text(self._describe(counts))
 
 

@@ -28,6 +28,8 @@ __all__ = [
 ]
 
 
+
+
 class TherapyForest(widgets.VBox):
     """Pooled effect of each therapy type against control in the Metapsy trials, filterable.
 
@@ -116,8 +118,9 @@ class AllianceLevels(widgets.VBox):
     within-therapist deviations, each with its correlation.
 
     A change sends the browser only the arrays that changed: the slopes leave every alliance value where it is,
-    and the between-therapist slope leaves the within-therapist panel as it is, so a key press redraws with less
-    data (the plot holds 650 points with the default 50 therapists of 6 clients).
+    and the between-therapist slope leaves the within-therapist panel as it is (the plot holds 650 points with the
+    default 50 therapists of 6 clients). The axes are fixed and the panel titles are text marks, so the browser
+    redraws the traces only, not the axes, legend and titles around them.
     """
 
     def __init__(
@@ -187,16 +190,16 @@ class AllianceLevels(widgets.VBox):
 
     def _update(self, _change: dict | None = None) -> None:
         shown = self._shown()
-        with self.figure.batch_update():
+        with self.figure.batch_redraw_traces():
             for i, panel in enumerate(shown["panels"]):
-                points, line = self.figure.data[i], self.figure.data[3 + i]
+                points, line, title = self.figure.data[i], self.figure.data[3 + i], self.figure.data[6 + i]
                 for axis in ("x", "y"):
                     if _differs(points[axis], panel[axis]):
                         points[axis] = panel[axis]
                 if _differs(line.y, np.asarray(panel["line"])):
                     line.y = panel["line"]
-                if self.figure.layout.annotations[i].text != shown["titles"][i]:
-                    self.figure.layout.annotations[i].text = shown["titles"][i]
+                if title.text[0] != shown["titles"][i]:
+                    title.text = [shown["titles"][i]]
         self.description.value = shown["text"]
 
 

@@ -21,6 +21,8 @@ from helpcourse.simulate import preferences as sim
 
 __all__ = ["DropoutForest", "PreferenceTrialDemo", "dropout_forest", "preference_trial"]
 
+
+
 #: Clients per arm at which the power curve is drawn (the slider's steps).
 N_GRID = np.arange(20, 501, 10)
 
@@ -98,7 +100,7 @@ class PreferenceTrialDemo(widgets.VBox):
         f = shown["figure"]
         estimate, low, high = f["difference"]
         intervals = f["dropout_intervals"]
-        with self.figure.batch_update():
+        with self.figure.batch_redraw_traces():  # only the traces change: every axis and title stays put
             data = self.figure.data
             data[0].x = [estimate]
             data[0].error_x.array, data[0].error_x.arrayminus = [high - estimate], [estimate - low]
@@ -109,8 +111,6 @@ class PreferenceTrialDemo(widgets.VBox):
             data[3].y = list(f["dropout_set"])
             data[4].y = f["power_curve"]
             data[5].x, data[5].y = [f["n_per_arm"]], [f["power"]]
-            self.figure.layout.title.text = figures.preference_trial_title(
-                f["n_per_arm"], f["average_effect"], f["power"])
         self.description.value = live_text(figures.describe_preference_trial(**shown["text"]))
 
 

@@ -1,11 +1,13 @@
-"""Widgets shared by every demo: control styles, sliders that screen readers can name, the live text alternative,
-and the buttons of the practice banks (answer, next, start again)."""
+"""Widgets shared by every demo: control styles, sliders that screen readers can name, the figure widget, the live
+text alternative and the buttons of the practice banks (answer, next, start again)."""
 
 from __future__ import annotations
 
-import functools
 import html
 import json
+from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -19,13 +21,11 @@ __all__ = [
     "FigureWidget",
     "LabelledIntSlider",
     "LabelledSlider",
-    "PLOTLY_SCRIPT_USER",
     "PracticeActions",
     "SLIDER_LAYOUT",
     "SLIDER_STYLE",
     "feedback_html",
     "live_text",
-    "plotly_script_carrier",
 ]
 
 SLIDER_STYLE = {"description_width": "initial"}
@@ -145,67 +145,245 @@ class LabelledIntSlider(LabelledSlider):
     readout_format = traitlets.Unicode("d").tag(sync=True)
 
 
-# plotly's widget script (about 5 MB) is sent with every FigureWidget and compiled again for each in the browser.
-# anywidget gives a widget 2 s to load its script; on a busy machine compiling it several times over takes longer,
-# and a figure that missed the 2 s is drawn but never follows its controls again. The course's figures share one
-# copy per page: the first figure of a kernel carries the script and compiles it once; every later one carries a
-# few lines that wait for that copy.
+# --------------------------------------------------------------------------------------------------
+# Figures: plotly's widget script, compiled once per page
+# --------------------------------------------------------------------------------------------------
+# plotly's FigureWidget is an anywidget whose script (plotly.js and its widget, about 5 MB) goes to the browser in
+# the state of every figure and is compiled again for each one. anywidget 0.11 gives a widget 2 s to load its
+# script and then drops every later message to it: on a busy machine the plot is drawn but never follows its
+# controls again. Here a small widget that is never displayed carries plotly's script, once per kernel; the page
+# compiles it once, when it first draws a figure, and keeps it on `globalThis` for every later figure, of any kernel
+# in the page. Compiling it blocks the page for seconds on a busy machine, so it waits for a moment when no widget's
+# script is loading. A figure's own script is a few lines: it is ready at once, hands its model to plotly's widget
+# as soon as the page has compiled it, and replays to it the changes that came in meanwhile.
+
 _PLOTLY_BUNDLE = Path(plotly.basewidget.__file__).parent / "package_data" / "widgetbundle.js"
-_SHARED_MODULE = """
-const key = Symbol.for("helpcourse.plotly-widget-module");
-globalThis[key] ??= (() => {
-  let resolve, reject;
-  const promise = new Promise((ok, fail) => { resolve = ok; reject = fail; });
-  return { promise, resolve, reject, loading: false };
-})();
-const shared = globalThis[key];
+#: One compiled copy per page and plotly build: kernels with the same plotly share it.
+_PAGE_KEY = f"helpcourse.plotly-widget/1/{plotly.__version__}/{_PLOTLY_BUNDLE.stat().st_size}"
+#: What plotly's widget listens to on its model: the figure and the messages that change it.
+_FIGURE_CHANGES = sorted(name for name in go.FigureWidget.class_trait_names(sync=True)
+                         if name in ("_widget_data", "_widget_layout") or name.startswith("_py2js_"))
+
+_PAGE_JS = r"""
+const shared = (globalThis[Symbol.for(KEY)] ??= (() => {
+  // Widgets whose script is loading: anywidget imports each widget's script from a blob: URL and revokes the URL once
+  // the script is loaded. Compiling plotly's widget blocks the page for seconds on a busy machine, and a widget whose
+  // script is still loading meanwhile misses anywidget's 2 s: plotly's widget is compiled only when none is.
+  const loading = new Map();
+  const { createObjectURL, revokeObjectURL } = URL;
+  URL.createObjectURL = function (object) {
+    const url = createObjectURL.call(URL, object);
+    if (object instanceof Blob && /javascript/.test(object.type)) loading.set(url, performance.now());
+    return url;
+  };
+  URL.revokeObjectURL = function (url) {
+    loading.delete(url);
+    return revokeObjectURL.call(URL, url);
+  };
+  const quiet = () => {
+    for (const [url, since] of loading) if (performance.now() - since > 2500) loading.delete(url);  // done by now
+    return loading.size === 0;
+  };
+  const idle = globalThis.requestIdleCallback ?? ((callback) => setTimeout(callback, 50));
+  // Resolves in an idle moment with no widget loading; code awaiting it runs before the page handles anything else.
+  const whenQuiet = () => new Promise((resolve) => {
+    const check = () => (quiet() ? resolve() : idle(check, { timeout: 500 }));
+    idle(check, { timeout: 500 });
+  });
+  // plotly's widget module (esbuild's bundle, whose only module syntax is its closing `export {...}`) as a function
+  // that returns its exports, to be compiled and run in the same moment; null if it cannot be one.
+  const asFunction = (text) => {
+    const from = Math.max(0, text.length - 20000);
+    const end = /export\s*\{([\w$\s,]+)\}\s*;?((?:\s*\/\*[\s\S]*?\*\/)*\s*)$/.exec(text.slice(from));
+    if (!end) return null;
+    const exports = end[1].split(",").map((name) => name.trim().split(/\s+as\s+/))
+      .map(([local, exported]) => `${JSON.stringify(exported ?? local)}: ${local}`);
+    const body = `"use strict";${text.slice(0, from + end.index)}return {${exports.join(", ")}};${end[2]}`;
+    try {
+      return new Function(`${body}\n//# sourceURL=plotly-widget.js`);
+    } catch {
+      return null;  // not a function body after all, or a page that forbids compiling code from text
+    }
+  };
+  const asModule = async (text) => {
+    const url = URL.createObjectURL(new Blob([text], { type: "text/javascript" }));
+    try { return await import(url); } finally { URL.revokeObjectURL(url); }
+  };
+  let provide, loaded, failed, started = null;
+  const source = new Promise((resolve) => { provide = resolve; });
+  const page = {
+    module: null,  // plotly's widget module, once compiled
+    evaluated: 0,  // times it was compiled as a function (the browser tests count)
+    whenQuiet,
+    ready: new Promise((resolve, reject) => { loaded = resolve; failed = reject; }),
+    provide: (bytes) => provide(bytes),
+    // Compile plotly's widget once per page, when a figure is first drawn and no widget is loading.
+    load() {
+      started ??= source.then(async (bytes) => {
+        const text = new TextDecoder().decode(bytes);
+        await whenQuiet();
+        const run = asFunction(text);
+        if (run) page.evaluated += 1;
+        page.module = run ? run() : await asModule(text);
+        loaded(page.module);
+      }).catch(failed);
+      return page.ready;
+    },
+  };
+  page.ready.catch(() => {});  // reported by each figure that waits for it
+  return page;
+})());
+""".replace("KEY", json.dumps(_PAGE_KEY))
+
+_SCRIPT_ESM = _PAGE_JS + """
+export default { initialize({ model }) { shared.provide(model.get("source")); } };
 """
-_LOAD_ONCE = """
-if (!shared.loading) {
-  shared.loading = true;
-  const url = URL.createObjectURL(new Blob([BUNDLE], { type: "text/javascript" }));
-  try { shared.resolve(await import(url)); } catch (error) { shared.loading = false; shared.reject(error); }
-  finally { URL.revokeObjectURL(url); }
+
+_FIGURE_ESM = _PAGE_JS + """
+const CHANGES = NAMES;
+
+// plotly's widget takes the model late: it first sees the model as it came to the page, then the changes it missed
+// are replayed, in order, to the listeners it has added.
+function lateModel(model, first) {
+  let listeners = [], state = { ...first };
+  return {
+    model: {
+      ...model,
+      get: (name) => (state && name in state ? state[name] : model.get(name)),
+      on(event, callback) { model.on(event, callback); listeners?.push([event, callback]); },
+    },
+    replay(changes) {
+      for (const [name, value] of changes) {
+        state[name] = value;
+        for (const [event, callback] of listeners) if (event === `change:${name}`) callback();
+      }
+      state = listeners = null;
+    },
+  };
 }
-"""
-_USE_SHARED = "export default (await shared.promise).default;\n"
+
+export default () => {
+  let plotly = null;  // plotly's own widget for this model
+  let late = null;  // settles once plotly's widget has taken the model, when the page had no module yet
+  return {
+    initialize(context) {
+      if (shared.module) {
+        plotly = shared.module.default();
+        return plotly.initialize(context);
+      }
+      // anywidget drops the messages of a model that is not ready within 2 s: ready now, and keep what changes.
+      const first = Object.fromEntries(CHANGES.map((name) => [name, context.model.get(name)]));
+      const changes = [];
+      const keep = CHANGES.map((name) => [`change:${name}`, () => changes.push([name, context.model.get(name)])]);
+      for (const [event, callback] of keep) context.model.on(event, callback);
+      late = shared.ready.then((module) => {
+        for (const [event, callback] of keep) context.model.off(event, callback);
+        plotly = module.default();
+        const { model, replay } = lateModel(context.model, first);
+        plotly.initialize({ ...context, model });
+        replay(changes);
+      });
+      late.catch(() => {});  // reported when the figure is drawn
+      return undefined;
+    },
+    async render(context) {
+      if (late) {
+        shared.load();
+        await late;
+      }
+      // Drawing a plot can block the page for a second on a busy machine: not while a widget is loading.
+      await shared.whenQuiet();
+      if (context.signal?.aborted) return undefined;
+      return plotly.render(context);
+    },
+  };
+};
+""".replace("NAMES", json.dumps(_FIGURE_CHANGES))
 
 
-@functools.cache
-def plotly_script_carrier() -> str:
-    """The script of the first figure of a kernel: plotly's widget script, compiled once and shared."""
-    bundle = json.dumps(_PLOTLY_BUNDLE.read_text(encoding="utf-8"))
-    return _SHARED_MODULE + _LOAD_ONCE.replace("BUNDLE", bundle) + _USE_SHARED
+class _PlotlyScript(anywidget.AnyWidget):
+    """plotly's widget script on its way to the browser: one per kernel, never displayed."""
+
+    _esm = _SCRIPT_ESM
+    source = traitlets.Bytes(b"").tag(sync=True)  # sent as binary, not as 5 MB of escaped JSON
+    _sent: _PlotlyScript | None = None
+
+    @classmethod
+    def send_once(cls) -> None:
+        """Send the script unless this kernel has already sent it (again if that widget was closed)."""
+        if cls._sent is None or cls._sent.comm is None:
+            cls._sent = cls(source=_PLOTLY_BUNDLE.read_bytes())
 
 
-#: The script of every later figure: it waits for the shared copy.
-PLOTLY_SCRIPT_USER = _SHARED_MODULE + _USE_SHARED
+#: ``Plotly.animate`` options that replot the traces sent, at once, without redrawing axes, legend or annotations.
+_TRACES_ONLY = {"frame": {"duration": 0, "redraw": False}, "transition": {"duration": 0}, "mode": "immediate"}
 
 
 class FigureWidget(go.FigureWidget):
-    """plotly's ``FigureWidget`` whose first message to the browser already holds the figure, sharing one script.
+    """plotly's ``FigureWidget`` whose first message to the browser already holds the figure, with a small script.
 
     ``go.FigureWidget`` connects to the browser before it sets its data and layout, which follow as updates. When
     the browser draws the plot before those updates arrive (plotly's large script loading on a busy machine), the
-    plot stays empty for good. This class connects only once the figure is complete, and only the first figure of a
-    kernel sends plotly's script (see :func:`plotly_script_carrier`). Same arguments as ``go.FigureWidget``.
+    plot stays empty for good. This class connects only once the figure is complete. It also leaves plotly's 5 MB
+    script out of the figure: the kernel sends it once and the page compiles it once (see the comment above
+    ``_PAGE_JS``), and a page that loads it after a reload gets the figure as it is now. Same arguments as
+    ``go.FigureWidget``.
     """
 
-    _carrier: FigureWidget | None = None  # the figure that carried the script; kept so that it is never collected
+    _esm = _FIGURE_ESM
 
     def __init__(self, *args: object, **kwargs: object) -> None:
+        _PlotlyScript.send_once()
         self._connect_later = True
-        first = FigureWidget._carrier is None
-        self._esm = plotly_script_carrier() if first else PLOTLY_SCRIPT_USER
         super().__init__(*args, **kwargs)
-        if first:
-            FigureWidget._carrier = self
         self._connect_later = False
         self.open()
 
     def open(self) -> None:
         if not getattr(self, "_connect_later", False):
             super().open()
+
+    @contextmanager
+    def batch_redraw_traces(self) -> Iterator[None]:
+        """Like ``batch_update()``, but the browser redraws only the traces, not the axes, legend or titles.
+
+        plotly.js redraws the whole figure (every trace, axis, legend entry and annotation) when ``Plotly.update``
+        changes any trace's data; ``Plotly.animate`` without a redraw and without a transition replots only the
+        traces. A demo whose key presses change trace data only (its titles, annotations and axis ranges stay put)
+        sends them this way. A batch that changes the layout falls back to ``batch_update``'s ``Plotly.update``:
+        plotly.js's animate would leave a changed title or annotation undrawn.
+        """
+        if self._in_batch_mode:
+            yield
+            return
+        self._in_batch_mode = True
+        try:
+            yield
+        finally:
+            self._in_batch_mode = False
+            if self._batch_layout_edits:
+                restyle, relayout, traces = self._build_update_params_from_batch()
+                self.plotly_update(restyle_data=restyle, relayout_data=relayout, trace_indexes=traces)
+                self._batch_layout_edits.clear()
+                self._batch_trace_edits.clear()
+            elif self._batch_trace_edits:
+                # plotly.js removes the traces of a subplot (and a subplot's bars) that an animation leaves out:
+                # every trace goes with it, the unchanged ones with no change.
+                for index in range(len(self.data)):
+                    self._batch_trace_edits.setdefault(index, OrderedDict())
+                self._perform_batch_animate(_TRACES_ONLY)
+
+    def get_state(self, key: str | list[str] | None = None) -> dict:
+        """The widget's state; in full (for a page that loads the widget, after a reload), with the figure as it is.
+
+        plotly keeps in ``_widget_data`` and ``_widget_layout`` the figure as it was when last displayed and sends
+        later changes as messages only: a page reloaded while the kernel runs would show the figure as displayed.
+        """
+        state = super().get_state(key)
+        if key is None:
+            for name, value in (("_widget_data", self._data), ("_widget_layout", self._layout_obj._props)):
+                state[name] = self.trait_metadata(name, "to_json", self._trait_to_json)(value, self)
+        return state
 
 
 # --------------------------------------------------------------------------------------------------

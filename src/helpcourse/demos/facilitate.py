@@ -112,6 +112,7 @@ class TranscriptExplorer(widgets.VBox):
         self.medians = talk.quality_medians(scores)
         options = talk.session_options(scores)
         self._by_session = {int(tid): rows for tid, rows in utterances.groupby("transcript_id", sort=False)}
+        self._cache: dict[int, dict] = {}
         self.session = LabelledDropdown(
             options=options, value=options[0][1] if transcript_id is None else int(transcript_id),
             description="Session", layout=widgets.Layout(width="640px"),
@@ -131,20 +132,34 @@ class TranscriptExplorer(widgets.VBox):
         transcript_id = self.session.value
         return talk.session_timeline(self._by_session[transcript_id], transcript_id), self.scores.loc[transcript_id]
 
+    def _shown(self) -> dict:
+        """What the figure, the table and the text show for the chosen session: computed once per session (a
+        student goes back and forth between sessions; each is a few kilobytes)."""
+        transcript_id = self.session.value
+        if transcript_id not in self._cache:
+            timeline, row = self._session_data()
+            self._cache[transcript_id] = {
+                "traces": figures.session_traces(timeline, row, self.thresholds),
+                "title": figures.session_title(transcript_id, row),
+                "table": figures.session_scores_table(row, self.medians, self.thresholds),
+                "text": live_text(figures.describe_session(timeline, transcript_id, row, self.thresholds)),
+            }
+        return self._cache[transcript_id]
+
     def _update(self, _change: dict | None = None) -> None:
-        timeline, row = self._session_data()
-        traces = figures.session_traces(timeline, row, self.thresholds)
+        shown = self._shown()
+        traces = shown["traces"]
         with self.figure.batch_update():
-            for trace, fresh in zip(self.figure.data[:7], traces[:7], strict=True):
-                trace.x, trace.y, trace.customdata = fresh["x"], fresh["y"], fresh["customdata"]
-            for trace, fresh in zip(self.figure.data[7:], traces[7:], strict=True):
+            points, fresh = self.figure.data[0], traces[0]
+            points.x, points.y, points.customdata = fresh["x"], fresh["y"], fresh["customdata"]
+            points.marker.color = points.marker.line.color = fresh["marker_color"]
+            points.marker.symbol = fresh["marker_symbol"]
+            for trace, fresh in zip(self.figure.data[1:], traces[1:], strict=True):
                 trace.x, trace.text = fresh["x"], fresh["text"]
                 trace.marker.color, trace.marker.pattern.shape = fresh["marker_color"], fresh["pattern"]
-            self.figure.layout.title.text = figures.session_title(self.session.value, row)
-        self.table.value = figures.session_scores_table(row, self.medians, self.thresholds)
-        self.description.value = live_text(
-            figures.describe_session(timeline, self.session.value, row, self.thresholds)
-        )
+            self.figure.layout.title.text = shown["title"]
+        self.table.value = shown["table"]
+        self.description.value = shown["text"]
 
 
 class QualityComparison(widgets.VBox):

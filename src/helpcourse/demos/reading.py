@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipywidgets as widgets
+import numpy as np
 
 from helpcourse import evidence, figures, findings
 from helpcourse.demos.common import (
@@ -37,6 +38,7 @@ class CorrelationExplorer(widgets.VBox):
 
     def __init__(self, r: float = 0.28, n_clients: int = 200, seed: int = 2018) -> None:
         self.seed = seed
+        self._cache: dict[tuple[float, int], dict] = {}
         self.r_slider = LabelledSlider(
             value=r, min=0.0, max=0.9, step=0.01, description="Correlation r", readout_format=".2f",
             continuous_update=True, style=SLIDER_STYLE, layout=SLIDER_LAYOUT,
@@ -49,6 +51,8 @@ class CorrelationExplorer(widgets.VBox):
         self.figure = FigureWidget(
             figures.alliance_outcome_figure(clients["alliance"], clients["outcome"], r, stronger, weaker)
         )
+        self._label = next(i for i, annotation in enumerate(self.figure.layout.annotations)
+                           if annotation.text == figures.MEDIAN_LINE_LABEL)
         self.description = widgets.HTML(live_text(figures.describe_alliance_outcome(r, n_clients, stronger, weaker)))
         self.r_slider.observe(self._update, names="value")
         self.n_slider.observe(self._update, names="value")
@@ -59,27 +63,36 @@ class CorrelationExplorer(widgets.VBox):
         stronger, weaker = simulate_alliance.above_median_shares_by_alliance(clients)
         return clients, stronger, weaker
 
+    def _shown(self) -> dict:
+        """What the figure and the text show for the sliders' values, computed with numpy once per pair of values
+        (a few kilobytes; students move back and forth)."""
+        r, n = float(self.r_slider.value), int(self.n_slider.value)
+        if (r, n) not in self._cache:
+            clients, stronger, weaker = self._compute()
+            alliance, outcome = clients["alliance"].to_numpy(), clients["outcome"].to_numpy()
+            top = alliance > np.median(alliance)
+            self._cache[(r, n)] = {
+                "top": (alliance[top], outcome[top]), "bottom": (alliance[~top], outcome[~top]),
+                "shares": (stronger, weaker), "median_outcome": float(np.median(outcome)),
+                "title": f"Alliance and outcome when r = {figures.format_r(r)} ({n} simulated clients)",
+                "text": live_text(figures.describe_alliance_outcome(r, n, stronger, weaker)),
+            }
+        return self._cache[(r, n)]
+
     def _update(self, _change: dict | None = None) -> None:
-        r, n = self.r_slider.value, self.n_slider.value
-        clients, stronger, weaker = self._compute()
-        cut = clients["alliance"].median()
-        median_outcome = float(clients["outcome"].median())
-        top, bottom = clients[clients["alliance"] > cut], clients[clients["alliance"] <= cut]
+        shown = self._shown()
+        (stronger, weaker), median_outcome = shown["shares"], shown["median_outcome"]
+        layout = self.figure.layout
         with self.figure.batch_update():
-            self.figure.data[0].x, self.figure.data[0].y = top["alliance"].to_numpy(), top["outcome"].to_numpy()
-            self.figure.data[1].x = bottom["alliance"].to_numpy()
-            self.figure.data[1].y = bottom["outcome"].to_numpy()
+            self.figure.data[0].x, self.figure.data[0].y = shown["top"]
+            self.figure.data[1].x, self.figure.data[1].y = shown["bottom"]
             self.figure.data[2].y, self.figure.data[2].text = [stronger], [figures.format_percent(stronger)]
             self.figure.data[3].y, self.figure.data[3].text = [weaker], [figures.format_percent(weaker)]
             # The dotted line and its label sit at this sample's median outcome.
-            self.figure.layout.shapes[0].y0 = self.figure.layout.shapes[0].y1 = median_outcome
-            for annotation in self.figure.layout.annotations:
-                if annotation.text == figures.MEDIAN_LINE_LABEL:
-                    annotation.y = median_outcome
-            self.figure.layout.title.text = (
-                f"Alliance and outcome when r = {figures.format_r(r)} ({n} simulated clients)"
-            )
-        self.description.value = live_text(figures.describe_alliance_outcome(r, n, stronger, weaker))
+            layout.shapes[0].y0 = layout.shapes[0].y1 = median_outcome
+            layout.annotations[self._label].y = median_outcome
+            layout.title.text = shown["title"]
+        self.description.value = shown["text"]
 
 
 class RelationshipForest(widgets.VBox):

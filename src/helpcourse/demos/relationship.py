@@ -58,6 +58,7 @@ class EmpathyCaseload(widgets.VBox):
             r = float(evidence.value("empathy_r_2018"))
         self.seed = seed
         self.n_caseloads = n_caseloads
+        self._cache: dict[tuple[float, int], dict] = {}
         self.r_slider = LabelledSlider(
             value=r, min=0.0, max=0.6, step=0.01, description="Correlation r (empathy and outcome)",
             readout_format=".2f", continuous_update=False, style=SLIDER_STYLE, layout=SLIDER_LAYOUT,
@@ -92,20 +93,33 @@ class EmpathyCaseload(widgets.VBox):
         summary = simulate_caseload.summarise_caseloads(caseloads, self.n_slider.value)
         return summary, simulate_caseload.difference_distribution(caseloads)
 
+    def _shown(self) -> dict:
+        """What the figure and the text show for the sliders' values, computed once per pair of values (a few
+        kilobytes; students move back and forth, and the finding buttons jump to the same few values)."""
+        r, n = float(self.r_slider.value), int(self.n_slider.value)
+        if (r, n) not in self._cache:
+            summary, distribution = self._compute()
+            self._cache[(r, n)] = {
+                "values": figures.caseload_trace_values(summary, distribution),
+                "title": figures.caseload_title(summary, r), "half": summary.n_clients // 2,
+                "half_title": figures.caseload_half_title(summary),
+                "text": live_text(figures.describe_caseload_recoveries(summary, r)),
+            }
+        return self._cache[(r, n)]
+
     def _update(self, _change: dict | None = None) -> None:
-        r = self.r_slider.value
-        summary, distribution = self._compute()
-        values = figures.caseload_trace_values(summary, distribution)
+        shown = self._shown()
+        values = shown["values"]
         with self.figure.batch_update():  # only the values that change, without building a new figure
             for trace, value in zip(self.figure.data[:2], values[:2], strict=True):
                 trace.x, trace.hovertemplate = value["x"], value["hovertemplate"]
                 trace.error_x.array, trace.error_x.arrayminus = value["array"], value["arrayminus"]
             for trace, value in zip(self.figure.data[2:], values[2:], strict=True):
                 trace.x, trace.y = value["x"], value["y"]
-            self.figure.layout.title.text = figures.caseload_title(summary, r)
-            self.figure.layout.xaxis.range = [0, summary.n_clients // 2]
-            self.figure.layout.annotations[0].text = figures.caseload_half_title(summary)
-        self.description.value = live_text(figures.describe_caseload_recoveries(summary, r))
+            self.figure.layout.title.text = shown["title"]
+            self.figure.layout.xaxis.range = [0, shown["half"]]
+            self.figure.layout.annotations[0].text = shown["half_title"]
+        self.description.value = shown["text"]
 
 
 def empathy_caseload(r: float | None = None, n_clients: int = 40, seed: int = 2018) -> EmpathyCaseload:

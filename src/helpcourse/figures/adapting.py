@@ -19,10 +19,11 @@ from helpcourse.figures.core import PALETTE, base_layout, format_percent
 
 __all__ = [
     "ALARM_OUTCOMES",
+    "ALARM_TITLE",
     "HELPER_STYLES",
     "POLICY_LABELS",
     "alarm_figure",
-    "alarm_title",
+    "alarm_rise_range",
     "describe_alarm",
     "describe_dose_effect",
     "describe_matching",
@@ -322,16 +323,24 @@ def describe_matching(summary: pd.DataFrame, policies: dict[str, float]) -> str:
 # --------------------------------------------------------------------------------------------------
 
 
-def alarm_title(threshold: float, check_session: int) -> str:
-    """Title of :func:`alarm_figure`."""
-    return f"Alarm when the score rose by {threshold:.0f} points or more between session 1 and {check_session}"
+#: Title of :func:`alarm_figure`. It names no setting: the sliders show the threshold and the session, and the text
+#: alternative states them with the counts (a title that changed with them would make plotly.js redraw the whole
+#: figure on every key press).
+ALARM_TITLE = "An outcome-monitoring alarm: each client's rise in score, and what the alarm gets"
 
 
 def _jitter(n: int) -> np.ndarray:
     return np.random.default_rng(0).uniform(-0.28, 0.28, n)
 
 
-def alarm_figure(clients: pd.DataFrame, threshold: float, counts: dict[str, float], check_session: int) -> go.Figure:
+def alarm_rise_range(rises: Sequence[float]) -> list[float]:
+    """The x range of :func:`alarm_figure`'s left panel: every rise (and threshold) given, with a point to spare."""
+    values = np.asarray(rises, dtype=float)
+    return [float(values.min()) - 1.0, float(values.max()) + 1.0]
+
+
+def alarm_figure(clients: pd.DataFrame, threshold: float, counts: dict[str, float],
+                 rise_range: Sequence[float] | None = None) -> go.Figure:
     """Each simulated client's rise in score by true group, with the threshold (left), and the alarm's counts.
 
     Parameters
@@ -342,8 +351,9 @@ def alarm_figure(clients: pd.DataFrame, threshold: float, counts: dict[str, floa
         The alarm threshold (a vertical line on the left panel).
     counts : dict
         :func:`helpcourse.simulate.monitoring.alarm_counts` output at that threshold.
-    check_session : int
-        The session of the check, shown in the title.
+    rise_range : sequence of two floats, optional
+        The x range of the left panel; by default :func:`alarm_rise_range` of these clients and the threshold. A
+        demo passes one range for every session and threshold it offers, so that the axis stays put.
 
     Returns
     -------
@@ -370,11 +380,14 @@ def alarm_figure(clients: pd.DataFrame, threshold: float, counts: dict[str, floa
                                  "pattern": {"shape": [p for _, _, _, p in ALARM_OUTCOMES], "fgcolor": "#222222"}},
                          text=[str(counts[k]) for k, _, _, _ in ALARM_OUTCOMES], textposition="outside",
                          hovertemplate="%{x}: %{y}<extra></extra>"), row=1, col=2)
-    fig.update_xaxes(title_text="Rise in score since session 1 (points; higher = worse)", row=1, col=1)
+    if rise_range is None:
+        rise_range = alarm_rise_range([*rise, threshold])
+    fig.update_xaxes(title_text="Rise in score since session 1 (points; higher = worse)", range=list(rise_range),
+                     row=1, col=1)
     fig.update_yaxes(tickvals=[0, 1], ticktext=["Not deteriorating", "Deteriorating"], range=[-0.6, 1.6],
                      row=1, col=1)
     fig.update_yaxes(title_text="Clients", range=[0, len(clients) * 1.1], row=1, col=2)
-    return base_layout(fig, alarm_title(threshold, check_session), height=440)
+    return base_layout(fig, ALARM_TITLE, height=440)
 
 
 def describe_alarm(counts: dict[str, float], threshold: float, check_session: int) -> str:

@@ -314,9 +314,12 @@ def alliance_levels_figure(
     -------
     plotly.graph_objects.Figure
         Traces 0-2: the points of the three panels (grey circles, orange diamonds, blue triangles);
-        traces 3-5: their least-squares lines (dashed).
+        traces 3-5: their least-squares lines (dashed); traces 6-8: the panel titles with their correlations
+        (:func:`alliance_levels_titles`), written above each panel as text marks rather than as annotations, so
+        that a demo changing them redraws these marks only: plotly.js redraws the whole figure for a changed
+        annotation. The axis ranges are fixed.
     """
-    fig = make_subplots(rows=1, cols=3, subplot_titles=alliance_levels_titles(parts), horizontal_spacing=0.07)
+    fig = make_subplots(rows=1, cols=3, horizontal_spacing=0.07)
     tables = (clients, therapist_means, deviations)
     for col, (table, (name, marker)) in enumerate(zip(tables, _LEVEL_STYLES, strict=True), start=1):
         fig.add_trace(
@@ -331,6 +334,13 @@ def alliance_levels_figure(
         fig.add_trace(
             go.Scatter(x=xs, y=ys, mode="lines", line={"color": "black", "dash": "dash", "width": 2},
                        name="Straight-line trend" if col == 1 else None, showlegend=col == 1, hoverinfo="skip"),
+            row=1, col=col,
+        )
+    for col, title in enumerate(alliance_levels_titles(parts), start=1):
+        fig.add_trace(
+            go.Scatter(x=[sum(SCATTER_X_RANGE) / 2], y=[SCATTER_Y_RANGE[1]], mode="text", text=[title],
+                       textposition="top center", textfont={"size": 16}, cliponaxis=False, showlegend=False,
+                       hoverinfo="skip", name=f"Title of panel {col}"),
             row=1, col=col,
         )
     fig.update_xaxes(range=list(SCATTER_X_RANGE), title_text="Alliance")

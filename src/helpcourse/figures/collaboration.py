@@ -19,12 +19,19 @@ __all__ = [
     "dropout_forest_figure",
     "dropout_forest_labels",
     "dropout_forest_title",
+    "PREFERENCE_TRIAL_TITLE",
+    "TRIAL_N_RANGE",
     "preference_trial_figure",
-    "preference_trial_title",
 ]
 
 #: Fixed x-axis of the outcome panel (difference in means, standardised units).
 TRIAL_DIFFERENCE_RANGE = (-1.0, 1.6)
+#: Fixed x-axis of the power panel (clients per arm): the sliders' 20 to 500, with room for the star at either end.
+TRIAL_N_RANGE = (0.0, 520.0)
+#: Title of :func:`preference_trial_figure`. It names no setting: the sliders show them and the text alternative
+#: states them with the results (a title that changed with them would make plotly.js redraw the whole figure on
+#: every key press).
+PREFERENCE_TRIAL_TITLE = "A simulated preference trial: outcome, dropout per arm and power"
 #: Fixed x-axis of the dropout forest plot (odds ratio, log scale): log10 of 0.25 and 4.
 DROPOUT_OR_RANGE = (float(np.log10(0.25)), float(np.log10(4.0)))
 
@@ -44,12 +51,6 @@ def _fmt(value: float, digits: int = 2) -> str:
 # --------------------------------------------------------------------------------------------------
 
 
-def preference_trial_title(n_per_arm: int, average_effect: float, power: float) -> str:
-    """Title of :func:`preference_trial_figure`: the settings that matter most and the simulated power."""
-    return (f"Simulated preference trial, {n_per_arm} clients per arm: average effect d = {_fmt(average_effect)}, "
-            f"power {format_percent(power)}")
-
-
 def preference_trial_figure(
     difference: tuple[float, float, float],
     average_effect: float,
@@ -62,6 +63,9 @@ def preference_trial_figure(
     power: float,
 ) -> go.Figure:
     """Three panels of one simulated preference trial: outcome, dropout per arm, power against sample size.
+
+    Every axis has a fixed range and the title names no setting, so that a demo moving a slider changes the traces
+    only.
 
     Parameters
     ----------
@@ -129,9 +133,9 @@ def preference_trial_figure(
     fig.update_xaxes(range=list(TRIAL_DIFFERENCE_RANGE), title_text="Difference in means (SD units)", row=1, col=1)
     fig.update_yaxes(categoryorder="array", categoryarray=["True average effect", "This trial"], row=1, col=1)
     fig.update_yaxes(range=[0, 1], tickformat=".0%", title_text="Dropped out", row=1, col=2)
-    fig.update_xaxes(title_text="Clients randomised per arm", row=1, col=3)
+    fig.update_xaxes(range=list(TRIAL_N_RANGE), title_text="Clients randomised per arm", row=1, col=3)
     fig.update_yaxes(range=[0, 1.02], tickformat=".0%", title_text="Power", row=1, col=3)
-    fig = base_layout(fig, preference_trial_title(n_per_arm, average_effect, power), height=440)
+    fig = base_layout(fig, PREFERENCE_TRIAL_TITLE, height=440)
     fig.update_layout(legend={"y": -0.3}, margin={"b": 110, "t": 90})
     return fig
 

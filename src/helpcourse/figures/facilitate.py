@@ -97,9 +97,13 @@ def _format_measure(measure: str, value: float) -> str:
     return format_percent(value)
 
 
+_WRAP = textwrap.TextWrapper(width=60)
+
+
 def _hover(text: str, width: int = 60, limit: int = 320) -> str:
     short = text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-    return "<br>".join(textwrap.wrap(html.escape(short), width)) or "(no text)"
+    wrapper = _WRAP if width == _WRAP.width else textwrap.TextWrapper(width=width)
+    return "<br>".join(wrapper.wrap(html.escape(short))) or "(no text)"
 
 
 # --------------------------------------------------------------------------------------------------
@@ -132,20 +136,22 @@ def session_traces(
     Returns
     -------
     list of dict
-        Seven timeline traces (keys ``x``; ``y``, the row's position from :func:`timeline_row_position`;
-        ``customdata``, the row label and the utterance text), then the two MITI bars (keys ``x``, ``text``,
-        ``marker_color``, ``pattern``).
+        The timeline, one point per utterance in the order spoken (keys ``x``, the utterance number; ``y``, its
+        row from :func:`timeline_row_position`; ``customdata``, the row label and the utterance text;
+        ``marker_color`` and ``marker_symbol``, the row's colour and symbol from :data:`TIMELINE_ROWS`), then the
+        two MITI bars (keys ``x``, ``text``, ``marker_color``, ``pattern``).
     """
-    out: list[dict[str, object]] = []
-    for code, (label, _colour, _symbol) in TIMELINE_ROWS.items():
-        rows = timeline[timeline["code"] == code]
-        out.append(
-            {
-                "x": rows["utterance_id"].tolist(),
-                "y": [timeline_row_position(code)] * len(rows),
-                "customdata": [[label, _hover(t)] for t in rows["utterance_text"]],
-            }
-        )
+    rows = [TIMELINE_ROWS[code] for code in timeline["code"]]
+    out: list[dict[str, object]] = [
+        {
+            "x": timeline["utterance_id"].tolist(),
+            "y": [timeline_row_position(code) for code in timeline["code"]],
+            "customdata": [[label, _hover(text)] for (label, _c, _s), text in
+                           zip(rows, timeline["utterance_text"], strict=True)],
+            "marker_color": [colour for _label, colour, _symbol in rows],
+            "marker_symbol": [symbol for _label, _colour, symbol in rows],
+        }
+    ]
     for measure, to_bar in (("reflections_per_question", _ratio_bar), ("complex_reflection_share", _share_bar)):
         value = scores.get(measure, math.nan)
         shown, text = to_bar(value)
@@ -182,10 +188,13 @@ def session_figure(
     Returns
     -------
     plotly.graph_objects.Figure
-        Top: one marker per utterance (utterance order across; one row, colour and symbol per kind of
-        utterance), traces 0-6 in the order of :data:`TIMELINE_ROWS`. Bottom: trace 7, reflections per question
-        (drawn up to :data:`RATIO_AXIS_MAX`), and trace 8, the share of complex reflections, each a bar
-        coloured and patterned by its MITI level, with the fair (dashed) and good (dotted) thresholds marked.
+        Top: trace 0, one marker per utterance (utterance order across; one row, colour and symbol per kind of
+        utterance, in the order of :data:`TIMELINE_ROWS`). Bottom: trace 1, reflections per question (drawn up to
+        :data:`RATIO_AXIS_MAX`), and trace 2, the share of complex reflections, each a bar coloured and patterned
+        by its MITI level, with the fair (dashed) and good (dotted) thresholds marked. Each kind of utterance has
+        its own row, named beside it, so the timeline is one trace with a colour and symbol per point and the
+        figure has no legend, which would only repeat the row names: plotly.js redraws every trace and legend
+        entry at each change of session, and seven traces with a seven-entry legend took about twice as long.
     """
     fig = make_subplots(
         rows=2,
@@ -197,22 +206,22 @@ def session_figure(
         subplot_titles=("Each mark is one utterance, in the order spoken", "", ""),
     )
     data = session_traces(timeline, scores, thresholds)
-    for (code, (label, colour, symbol)), trace in zip(TIMELINE_ROWS.items(), data[:7], strict=True):
-        fig.add_trace(
-            go.Scatter(
-                x=trace["x"],
-                y=trace["y"],
-                customdata=trace["customdata"],
-                mode="markers",
-                name=label,
-                legendgroup="client" if code in CLIENT_TALK_LABELS else "helper",
-                marker={"color": colour, "symbol": symbol, "size": 10, "line": {"width": 1.5, "color": colour}},
-                hovertemplate="utterance %{x}<br><b>%{customdata[0]}</b><br>%{customdata[1]}<extra></extra>",
-            ),
-            row=1,
-            col=1,
-        )
-    for col, (measure, trace) in enumerate(zip(("reflections_per_question", "complex_reflection_share"), data[7:],
+    points = data[0]
+    fig.add_trace(
+        go.Scatter(
+            x=points["x"],
+            y=points["y"],
+            customdata=points["customdata"],
+            mode="markers",
+            name="Utterances",
+            marker={"color": points["marker_color"], "symbol": points["marker_symbol"], "size": 10,
+                    "line": {"width": 1.5, "color": points["marker_color"]}},
+            hovertemplate="utterance %{x}<br><b>%{customdata[0]}</b><br>%{customdata[1]}<extra></extra>",
+        ),
+        row=1,
+        col=1,
+    )
+    for col, (measure, trace) in enumerate(zip(("reflections_per_question", "complex_reflection_share"), data[1:],
                                                strict=True), start=1):
         fig.add_trace(
             go.Bar(
@@ -250,7 +259,7 @@ def session_figure(
     fig.update_yaxes(showticklabels=False, row=2, col=1)
     fig.update_yaxes(showticklabels=False, row=2, col=2)
     base_layout(fig, session_title(transcript_id, scores), height=620)
-    fig.update_layout(legend={"y": -0.22}, margin={"l": 170, "r": 40, "t": 80, "b": 110})
+    fig.update_layout(showlegend=False, margin={"l": 170, "r": 40, "t": 80, "b": 70})
     return fig
 
 
