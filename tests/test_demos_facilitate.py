@@ -83,7 +83,27 @@ def test_choosing_a_session_updates_the_same_figure(annomi):
     assert len(_row(figure, "therapist_input")) == scores.loc[123, "therapist_input"] == 8
     assert list(figure.data[1].x) == [0.0] and "below fair" in figure.data[1].text[0]
     assert "not assessable" in figure.data[2].text[0]
-    assert figure.layout.title.text.startswith("Session #123 (low quality")
+    assert figure.layout.title.text == figures.SESSION_TITLE  # the menu and the text name the session
+    last = max(figure.data[0].x)
+    assert figure.layout.xaxis.range[0] == 0 and last < figure.layout.xaxis.range[1] <= last + 2, "axis follows"
+
+
+def test_choosing_a_session_redraws_the_traces_and_the_axis_only(annomi):
+    """A change of session goes to plotly.js as an animation without a redraw; it ends as a new figure would."""
+    utterances, scores = annomi
+    explorer = demos.transcript_explorer(utterances, scores, transcript_id=34)
+    sent = []
+    explorer.figure.observe(lambda change: sent.append((change["name"], change["new"])),
+                            names=["_py2js_update", "_py2js_animate"])
+    explorer.session.value = 123
+    assert [name for name, message in sent if message is not None] == ["_py2js_animate"]
+    animation = next(message for name, message in sent if message is not None)
+    assert set(animation["layout_data"]) == {"xaxis.range"}
+    timeline = talk.session_timeline(utterances[utterances["transcript_id"] == 123], 123)
+    new = figures.session_figure(timeline, 123, scores.loc[123], talk.miti_thresholds())
+    assert list(explorer.figure.layout.xaxis.range) == list(new.layout.xaxis.range)
+    for shown, fresh in zip(explorer.figure.data, new.data, strict=True):
+        assert list(shown.x) == list(fresh.x) and list(shown.y) == list(fresh.y)
     assert "Session #123" in explorer.description.value and "8 pieces of information" in explorer.description.value
     assert "46%" in explorer.description.value  # sustain talk: 6 of 13 client turns
 

@@ -67,10 +67,18 @@ def check_behaviour_mix(nbpage: NotebookPage, cell: CellInfo) -> None:
 def _assert_explorer_shows(nbpage: NotebookPage, cell: CellInfo, transcript_id: int) -> None:
     utterances, scores = _annomi()
     row = scores.loc[transcript_id]
-    title = figures.session_title(transcript_id, row)
-    plot = poll(lambda: nbpage.plot_data(cell.index), lambda p: p["layout"]["title"]["text"] == title)
-    assert plot["layout"]["title"]["text"] == title
     session = utterances[utterances["transcript_id"] == transcript_id]
+    x_range = figures.session_x_range(session)
+    def ticks(plot: dict) -> list[float]:
+        return [float(text.replace("\u2212", "-").replace(",", "")) for text in plot["xticks"]]
+
+    plot = poll(lambda: nbpage.plot_data(cell.index),
+                lambda p: len(p["data"][0]["x"]) == len(session) and p["layout"]["xaxis"]["range"] == x_range
+                and bool(ticks(p)) and x_range[1] / 2 < max(ticks(p)) <= x_range[1])
+    assert plot["layout"]["title"]["text"] == figures.SESSION_TITLE
+    assert plot["layout"]["xaxis"]["range"] == pytest.approx(x_range), "the timeline's axis follows the session"
+    drawn = ticks(plot)
+    assert drawn and x_range[1] / 2 < max(drawn) <= x_range[1], f"the axis drawn for {x_range}: ticks {drawn}"
     helper = session["interlocutor"] == "therapist"
     code = session["main_therapist_behaviour"].astype(object).where(helper, session["client_talk_type"].astype(object))
     # the timeline is trace 0, one point per utterance, on the row of its kind

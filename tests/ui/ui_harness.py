@@ -360,6 +360,8 @@ window.hcui = (() => {
       return JSON.parse(JSON.stringify({
         data: (plot.data || []).map(t => Object.fromEntries(Object.entries(t).map(([k, v]) => [k, plain(v)]))),
         layout: plot.layout,
+        // the first x axis's tick labels as drawn (plotly.js draws them from the range it has applied)
+        xticks: Array.from(plot.querySelectorAll('.xaxislayer-above .xtick text')).map((t) => t.textContent),
       }, (k, v) => ArrayBuffer.isView(v) ? Array.from(v) : v));
     },
     sliders(index) {

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -316,6 +317,8 @@ class _PlotlyScript(anywidget.AnyWidget):
 
 
 #: ``Plotly.animate`` options that replot the traces sent, at once, without redrawing axes, legend or annotations.
+#: Layout edits that ``Plotly.animate`` draws without a redraw: an axis range.
+_AXIS_RANGE = re.compile(r"[xy]axis\d*\.range")
 _TRACES_ONLY = {"frame": {"duration": 0, "redraw": False}, "transition": {"duration": 0}, "mode": "immediate"}
 
 
@@ -350,8 +353,9 @@ class FigureWidget(go.FigureWidget):
         plotly.js redraws the whole figure (every trace, axis, legend entry and annotation) when ``Plotly.update``
         changes any trace's data; ``Plotly.animate`` without a redraw and without a transition replots only the
         traces. A demo whose key presses change trace data only (its titles, annotations and axis ranges stay put)
-        sends them this way. A batch that changes the layout falls back to ``batch_update``'s ``Plotly.update``:
-        plotly.js's animate would leave a changed title or annotation undrawn.
+        sends them this way. An axis range may change too (plotly.js moves the axis with the traces); a batch that
+        changes anything else of the layout falls back to ``batch_update``'s ``Plotly.update``: plotly.js's
+        animate would leave a changed title or annotation undrawn.
         """
         if self._in_batch_mode:
             yield
@@ -361,12 +365,12 @@ class FigureWidget(go.FigureWidget):
             yield
         finally:
             self._in_batch_mode = False
-            if self._batch_layout_edits:
+            if not all(_AXIS_RANGE.fullmatch(name) for name in self._batch_layout_edits):
                 restyle, relayout, traces = self._build_update_params_from_batch()
                 self.plotly_update(restyle_data=restyle, relayout_data=relayout, trace_indexes=traces)
                 self._batch_layout_edits.clear()
                 self._batch_trace_edits.clear()
-            elif self._batch_trace_edits:
+            elif self._batch_trace_edits or self._batch_layout_edits:
                 # plotly.js removes the traces of a subplot (and a subplot's bars) that an animation leaves out:
                 # every trace goes with it, the unchanged ones with no change.
                 for index in range(len(self.data)):

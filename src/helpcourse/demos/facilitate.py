@@ -98,7 +98,8 @@ class TranscriptExplorer(widgets.VBox):
     """Pick a session and see who said what, in order, with its summary scores and the MITI thresholds.
 
     Controls: a menu of sessions labelled with id, quality and topic (:class:`LabelledDropdown`, which the arrow
-    keys operate). The figure shows one mark per
+    keys operate); the menu and the text alternative name the session, the figure's title stays put, and a change
+    of session redraws the traces and the timeline's axis only. The figure shows one mark per
     utterance (helper behaviour or client talk type, each with its own row, colour and symbol) and the session's
     reflections per question and share of complex reflections against the MITI thresholds; a table beside it
     compares all five summary scores with the medians of high- and low-quality sessions. Sessions that touch on risk
@@ -140,7 +141,7 @@ class TranscriptExplorer(widgets.VBox):
             timeline, row = self._session_data()
             self._cache[transcript_id] = {
                 "traces": figures.session_traces(timeline, row, self.thresholds),
-                "title": figures.session_title(transcript_id, row),
+                "x_range": figures.session_x_range(timeline),
                 "table": figures.session_scores_table(row, self.medians, self.thresholds),
                 "text": live_text(figures.describe_session(timeline, transcript_id, row, self.thresholds)),
             }
@@ -149,7 +150,7 @@ class TranscriptExplorer(widgets.VBox):
     def _update(self, _change: dict | None = None) -> None:
         shown = self._shown()
         traces = shown["traces"]
-        with self.figure.batch_update():
+        with self.figure.batch_redraw_traces():  # the title and the bars' axes stay put; the timeline's axis moves
             points, fresh = self.figure.data[0], traces[0]
             points.x, points.y, points.customdata = fresh["x"], fresh["y"], fresh["customdata"]
             points.marker.color = points.marker.line.color = fresh["marker_color"]
@@ -157,7 +158,7 @@ class TranscriptExplorer(widgets.VBox):
             for trace, fresh in zip(self.figure.data[1:], traces[1:], strict=True):
                 trace.x, trace.text = fresh["x"], fresh["text"]
                 trace.marker.color, trace.marker.pattern.shape = fresh["marker_color"], fresh["pattern"]
-            self.figure.layout.title.text = shown["title"]
+            self.figure.layout.xaxis.range = shown["x_range"]
         self.table.value = shown["table"]
         self.description.value = shown["text"]
 

@@ -30,6 +30,7 @@ __all__ = [
     "LEVEL_STYLE",
     "QUALITY_STYLE",
     "RATIO_AXIS_MAX",
+    "SESSION_TITLE",
     "TIMELINE_ROWS",
     "behaviour_mix_figure",
     "client_talk_after_figure",
@@ -44,8 +45,8 @@ __all__ = [
     "quality_comparison_traces",
     "session_figure",
     "session_scores_table",
-    "session_title",
     "session_traces",
+    "session_x_range",
     "timeline_row_position",
 ]
 
@@ -161,12 +162,16 @@ def session_traces(
     return out
 
 
-def session_title(transcript_id: int, scores: pd.Series) -> str:
-    """Title of :func:`session_figure`: ``"Session #12 (low quality, smoking cessation): 40 utterances"``."""
-    return (
-        f"Session #{int(transcript_id)} ({scores['mi_quality']} quality, {scores['topic']}): "
-        f"{int(scores['n_utterances'])} utterances"
-    )
+#: Title of :func:`session_figure`. It names no session: the menu above the figure and the text alternative under
+#: it do, and a title that changed with the session would make plotly.js redraw the whole figure at each choice.
+SESSION_TITLE = "One session in the order spoken, and its MITI summary scores"
+
+
+def session_x_range(timeline: pd.DataFrame) -> list[float]:
+    """The timeline's x-axis range: from 0 to just past the session's last utterance number (set, not autoranged,
+    so that a change of session moves the axis with the points, see :meth:`FigureWidget.batch_redraw_traces`)."""
+    last = float(timeline["utterance_id"].max()) if len(timeline) else 1.0
+    return [0.0, last + max(1.0, 0.03 * last)]
 
 
 def session_figure(
@@ -179,7 +184,7 @@ def session_figure(
     timeline : pandas.DataFrame
         From :func:`helpcourse.talk.session_timeline`.
     transcript_id : int
-        The session shown (for the title).
+        The session shown (named by the menu and the text alternative, not the title).
     scores : pandas.Series
         The session's row of :func:`helpcourse.talk.transcript_scores` (with ``complex_reflection_share``).
     thresholds : mapping
@@ -252,13 +257,13 @@ def session_figure(
         tickvals=[timeline_row_position(code) for code in TIMELINE_ROWS], ticktext=labels,
         range=[-0.6, len(TIMELINE_ROWS) - 0.4], showgrid=True, zeroline=False, row=1, col=1,
     )
-    fig.update_xaxes(title_text="Utterance number in the session", rangemode="tozero", row=1, col=1)
+    fig.update_xaxes(title_text="Utterance number in the session", range=session_x_range(timeline), row=1, col=1)
     fig.update_xaxes(range=[0, RATIO_AXIS_MAX * 1.05], row=2, col=1,
                      title_text=f"Reflections per question (MITI R:Q), drawn up to {RATIO_AXIS_MAX:g}")
     fig.update_xaxes(range=[0, 1.05], tickformat=".0%", title_text="Complex reflections (MITI %CR)", row=2, col=2)
     fig.update_yaxes(showticklabels=False, row=2, col=1)
     fig.update_yaxes(showticklabels=False, row=2, col=2)
-    base_layout(fig, session_title(transcript_id, scores), height=620)
+    base_layout(fig, SESSION_TITLE, height=620)
     fig.update_layout(showlegend=False, margin={"l": 170, "r": 40, "t": 80, "b": 70})
     return fig
 
