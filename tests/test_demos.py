@@ -35,10 +35,9 @@ def test_moving_the_slider_updates_the_same_figure():
     assert figure.data[3].y[0] == pytest.approx(weaker)
     assert stronger + weaker == pytest.approx(1.0), "a median split of 200 clients"
     median_outcome = clients["outcome"].median()
-    assert figure.layout.shapes[0].y0 == pytest.approx(median_outcome) == figure.layout.shapes[0].y1
-    label = next(a for a in figure.layout.annotations if a.text == figures.MEDIAN_LINE_LABEL)
-    assert label.y == pytest.approx(median_outcome)
-    assert "r = .50" in figure.layout.title.text
+    assert list(figure.data[4].y) == pytest.approx([median_outcome] * 2), "the dotted line"
+    assert figure.data[5].text == (figures.MEDIAN_LINE_LABEL,) and figure.data[5].y[0] == pytest.approx(median_outcome)
+    assert figure.layout.title.text == figures.CORRELATION_TITLE  # the sliders and the text name r
     assert "r = .50" in demo.description.value and f"{100 * stronger:.0f}%" in demo.description.value
 
 
@@ -46,7 +45,7 @@ def test_line_and_bars_use_the_sample_median_outcome():
     demo = demos.correlation_explorer(r=0.28, n_clients=200)
     clients = simulate_alliance.simulate_alliance_outcome(0.28, 200, seed=2018)
     outcome = np.concatenate([np.asarray(demo.figure.data[i].y) for i in (0, 1)])
-    line = demo.figure.layout.shapes[0].y0
+    line = demo.figure.data[4].y[0]
     assert line == pytest.approx(np.median(outcome)) and line == pytest.approx(clients["outcome"].median())
     assert (outcome > line).sum() == 100, "half of the 200 clients are above the line"
     stronger, weaker = demo.figure.data[2].y[0], demo.figure.data[3].y[0]
@@ -107,7 +106,7 @@ def test_forest_hover_text_shows_each_rows_caveat():
 
 def test_bars_are_labelled_as_shares_above_the_median_not_recovery():
     fig = figures.alliance_outcome_figure([0, 1, 2, 3], [0, 1, 1, 2], 0.5, 0.6, 0.4)
-    labels = [a.text for a in fig.layout.annotations] + [fig.layout.yaxis2.title.text]
+    labels = [a.text for a in fig.layout.annotations] + [fig.layout.yaxis2.title.text, *fig.data[5].text]
     assert "Share above the median outcome" in labels and "above the median outcome" in labels
     assert not any("recover" in label.lower() for label in labels)
 

@@ -51,8 +51,6 @@ class CorrelationExplorer(widgets.VBox):
         self.figure = FigureWidget(
             figures.alliance_outcome_figure(clients["alliance"], clients["outcome"], r, stronger, weaker)
         )
-        self._label = next(i for i, annotation in enumerate(self.figure.layout.annotations)
-                           if annotation.text == figures.MEDIAN_LINE_LABEL)
         self.description = widgets.HTML(live_text(figures.describe_alliance_outcome(r, n_clients, stronger, weaker)))
         self.r_slider.observe(self._update, names="value")
         self.n_slider.observe(self._update, names="value")
@@ -74,7 +72,6 @@ class CorrelationExplorer(widgets.VBox):
             self._cache[(r, n)] = {
                 "top": (alliance[top], outcome[top]), "bottom": (alliance[~top], outcome[~top]),
                 "shares": (stronger, weaker), "median_outcome": float(np.median(outcome)),
-                "title": f"Alliance and outcome when r = {figures.format_r(r)} ({n} simulated clients)",
                 "text": live_text(figures.describe_alliance_outcome(r, n, stronger, weaker)),
             }
         return self._cache[(r, n)]
@@ -82,16 +79,14 @@ class CorrelationExplorer(widgets.VBox):
     def _update(self, _change: dict | None = None) -> None:
         shown = self._shown()
         (stronger, weaker), median_outcome = shown["shares"], shown["median_outcome"]
-        layout = self.figure.layout
-        with self.figure.batch_update():
-            self.figure.data[0].x, self.figure.data[0].y = shown["top"]
-            self.figure.data[1].x, self.figure.data[1].y = shown["bottom"]
-            self.figure.data[2].y, self.figure.data[2].text = [stronger], [figures.format_percent(stronger)]
-            self.figure.data[3].y, self.figure.data[3].text = [weaker], [figures.format_percent(weaker)]
+        data = self.figure.data
+        with self.figure.batch_redraw_traces():  # trace data only: the axes and titles stay put
+            data[0].x, data[0].y = shown["top"]
+            data[1].x, data[1].y = shown["bottom"]
+            data[2].y, data[2].text = [stronger], [figures.format_percent(stronger)]
+            data[3].y, data[3].text = [weaker], [figures.format_percent(weaker)]
             # The dotted line and its label sit at this sample's median outcome.
-            layout.shapes[0].y0 = layout.shapes[0].y1 = median_outcome
-            layout.annotations[self._label].y = median_outcome
-            layout.title.text = shown["title"]
+            data[4].y, data[5].y = [median_outcome] * 2, [median_outcome]
         self.description.value = shown["text"]
 
 

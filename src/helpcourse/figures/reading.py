@@ -13,8 +13,10 @@ from plotly.subplots import make_subplots
 from helpcourse.figures.core import PALETTE, STRONGER, WEAKER, base_layout, forest_plot, format_percent, format_r
 
 __all__ = [
+    "CORRELATION_TITLE",
     "MEDIAN_LINE_LABEL",
     "NO_INTERVAL_LABEL",
+    "SCATTER_RANGE",
     "alliance_outcome_figure",
     "describe_alliance_outcome",
     "describe_relationship_forest",
@@ -22,6 +24,11 @@ __all__ = [
     "relationship_forest_figure",
 ]
 
+#: Title of :func:`alliance_outcome_figure`. It names no setting: the sliders show r and the number of clients and
+#: the text alternative states them; a title that changed would make plotly.js redraw the whole figure.
+CORRELATION_TITLE = "Alliance and outcome in simulated clients"
+#: Both axes of the scatter (standardised scores).
+SCATTER_RANGE = (-3.5, 3.5)
 #: Label of the dotted line at the sample's median outcome in :func:`alliance_outcome_figure`.
 MEDIAN_LINE_LABEL = "above the median outcome"
 #: Legend entry of the forest-plot rows drawn without an interval (the evidence table holds none for them).
@@ -45,7 +52,7 @@ def alliance_outcome_figure(
     alliance, outcome
         Standardised alliance and outcome scores of the simulated clients (higher is better).
     r
-        The correlation shown in the title.
+        The correlation the clients were simulated with (stated by the text alternative, not the title).
     stronger_rate, weaker_rate
         Share of clients with an outcome above the median in the top and bottom alliance halves (a translation of
         r into clients, not a clinical recovery criterion).
@@ -53,7 +60,8 @@ def alliance_outcome_figure(
     Returns
     -------
     plotly.graph_objects.Figure
-        Trace 0 and 1: the two halves of the scatter; trace 2 and 3: one bar each for the two shares.
+        Trace 0 and 1: the two halves of the scatter; trace 2 and 3: one bar each for the two shares; trace 4:
+        the dotted line at the sample's median outcome, trace 5 its label.
     """
     frame = pd.DataFrame({"alliance": alliance, "outcome": outcome})
     median_outcome = float(np.median(frame["outcome"]))
@@ -94,21 +102,28 @@ def alliance_outcome_figure(
             row=1,
             col=2,
         )
-    fig.add_hline(
-        y=median_outcome,
-        line_dash="dot",
-        line_color=PALETTE["grey"],
-        line_width=1.5,
-        opacity=1,
-        annotation_text=MEDIAN_LINE_LABEL,
-        annotation_position="top left",
+    # The dotted line and its label are traces, not a shape and an annotation: a key press then changes trace data
+    # only, which the browser redraws without redrawing the axes and titles (FigureWidget.batch_redraw_traces).
+    fig.add_trace(
+        go.Scatter(
+            x=list(SCATTER_RANGE), y=[median_outcome] * 2, mode="lines", name=MEDIAN_LINE_LABEL, showlegend=False,
+            line={"dash": "dot", "color": PALETTE["grey"], "width": 1.5}, hoverinfo="skip",
+        ),
         row=1,
         col=1,
     )
-    fig.update_xaxes(title_text="Alliance (standardised)", range=[-3.5, 3.5], row=1, col=1)
-    fig.update_yaxes(title_text="Outcome (standardised; higher = better)", range=[-3.5, 3.5], row=1, col=1)
+    fig.add_trace(
+        go.Scatter(
+            x=[SCATTER_RANGE[0]], y=[median_outcome], mode="text", text=[MEDIAN_LINE_LABEL],
+            textposition="top right", showlegend=False, hoverinfo="skip", textfont={"color": PALETTE["grey"]},
+        ),
+        row=1,
+        col=1,
+    )
+    fig.update_xaxes(title_text="Alliance (standardised)", range=list(SCATTER_RANGE), row=1, col=1)
+    fig.update_yaxes(title_text="Outcome (standardised; higher = better)", range=list(SCATTER_RANGE), row=1, col=1)
     fig.update_yaxes(title_text="Above the median outcome", range=[0, 1], tickformat=".0%", row=1, col=2)
-    return base_layout(fig, f"Alliance and outcome when r = {format_r(r)} ({len(frame)} simulated clients)")
+    return base_layout(fig, CORRELATION_TITLE)
 
 
 def describe_alliance_outcome(r: float, n_clients: int, stronger_rate: float, weaker_rate: float) -> str:
