@@ -22,7 +22,7 @@ def test_caseload_demo_plots_the_seeded_simulation():
     assert demo.figure.data[1].x[0] == pytest.approx(summary.mean_less)
     assert demo.figure.data[0].error_x.array[0] == pytest.approx(summary.more_high - summary.mean_more)
     assert demo.figure.data[1].error_x.arrayminus[0] == pytest.approx(summary.mean_less - summary.less_low)
-    plotted = sum(int(np.sum(trace.y)) for trace in demo.figure.data[2:])
+    plotted = sum(int(np.sum(trace.y)) for trace in demo.figure.data[2:5])
     assert plotted == 1000 == int(dist["n_caseloads"].sum())
     ahead = int(np.sum(demo.figure.data[2].y))
     assert ahead == round(1000 * summary.share_more_ahead)
@@ -38,8 +38,7 @@ def test_sliders_update_the_same_figure_and_text():
     assert demo.figure is figure
     assert figure.data[0].x[0] == pytest.approx(summary.mean_more)
     assert tuple(figure.layout.xaxis.range) == (0, 100)
-    assert "r = .50" in figure.layout.title.text and "200 clients" in figure.layout.title.text
-    assert "(of 100)" in figure.layout.annotations[0].text
+    assert "200 clients, 100 seen by more" in demo.description.value  # the title names no setting
     assert f"{summary.mean_more:.1f} on average" in demo.description.value
     assert "r = .50" in demo.description.value
 
@@ -55,7 +54,7 @@ def test_finding_buttons_set_r_to_evidence_values():
     assert demo.r_slider.value == pytest.approx(0.28)
     demo.finding_buttons[2].click()
     assert demo.r_slider.value == pytest.approx(0.14)
-    assert "r = .14" in demo.figure.layout.title.text
+    assert "correlate r = .14" in demo.description.value
 
 
 def test_controls_are_labelled_with_visible_numbers():
@@ -71,7 +70,7 @@ def test_caseload_figure_has_second_encodings():
     summary, dist = _summary(0.28, 40)
     fig = figures.caseload_recoveries_figure(summary, dist, 0.28)
     assert fig.data[0].marker.symbol != fig.data[1].marker.symbol
-    patterns = {trace.marker.pattern.shape for trace in fig.data[2:]}
+    patterns = {trace.marker.pattern.shape for trace in fig.data[2:5]}
     assert len(patterns) == 3
 
 
@@ -133,7 +132,22 @@ def test_caseload_update_in_place_equals_a_new_figure():
             np.testing.assert_allclose(shown.error_x.array, new.error_x.array)
             np.testing.assert_allclose(shown.error_x.arrayminus, new.error_x.arrayminus)
             assert shown.hovertemplate == new.hovertemplate
-    assert figure.layout.title.text == fresh.layout.title.text == (
-        "Correlation r = .45: 1,000 simulated caseloads of 120 clients")
+    assert figure.layout.title.text == fresh.layout.title.text == figures.CASELOAD_TITLE
     assert list(figure.layout.xaxis.range) == list(fresh.layout.xaxis.range) == [0, 60]
-    assert figure.layout.annotations[0].text == fresh.layout.annotations[0].text
+    for axis in ("xaxis2", "yaxis2"):
+        assert list(figure.layout[axis].range) == list(fresh.layout[axis].range)
+    differences = np.concatenate([np.asarray(trace.x) for trace in fresh.data[2:5]])
+    low, high = fresh.layout.xaxis2.range
+    assert low < differences.min() and differences.max() < high, "every bar within the axis"
+    assert max(max(trace.y, default=0) for trace in fresh.data[2:5]) < fresh.layout.yaxis2.range[1]
+
+
+def test_caseload_key_press_redraws_traces_and_axis_ranges_only():
+    demo = demos.empathy_caseload(r=0.28, n_clients=40, seed=2018)
+    sent = []
+    demo.figure.observe(lambda change: sent.append((change["name"], change["new"])),
+                        names=["_py2js_update", "_py2js_animate"])
+    demo.n_slider.value = 120
+    messages = [(name, message) for name, message in sent if message is not None]
+    assert [name for name, _message in messages] == ["_py2js_animate"]
+    assert set(messages[0][1]["layout_data"]) <= {"xaxis.range", "xaxis2.range", "yaxis2.range"}

@@ -43,9 +43,15 @@ def _assert_caseload_shows(nbpage: NotebookPage, cell: CellInfo, r: float, n_cli
     more = caseloads["more_empathic"].to_numpy(dtype=float)
     less = caseloads["less_empathic"].to_numpy(dtype=float)
     difference = more - less
-    title = f"Correlation r = {figures.format_r(r)}: {n_caseloads:,} simulated caseloads of {n_clients} clients"
-    plot = poll(lambda: nbpage.plot_data(cell.index), lambda p: p["layout"]["title"]["text"] == title)
-    assert plot["layout"]["title"]["text"] == title
+    means = [more.mean(), less.mean()]
+    plot = poll(lambda: nbpage.plot_data(cell.index),
+                lambda p: [trace["x"][0] for trace in p["data"][:2]] == pytest.approx(means, abs=TOL)
+                and p["layout"]["xaxis"]["range"] == [0, n_clients // 2]
+                and sum(sum(trace["y"]) for trace in p["data"][2:5]) == n_caseloads)
+    assert plot["layout"]["title"]["text"] == figures.CASELOAD_TITLE
+    assert plot["layout"]["xaxis"]["range"] == [0, n_clients // 2], "the left axis runs to the size of a half"
+    low, high = plot["layout"]["xaxis2"]["range"]
+    assert low < difference.min() and difference.max() < high, "every difference within the right axis"
     for trace, counts in zip(plot["data"][:2], (more, less), strict=True):
         low, high = np.percentile(counts, [2.5, 97.5])
         assert trace["x"][0] == pytest.approx(counts.mean(), abs=TOL), "mean recovered clients of a half"

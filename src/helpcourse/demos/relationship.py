@@ -101,8 +101,7 @@ class EmpathyCaseload(widgets.VBox):
             summary, distribution = self._compute()
             self._cache[(r, n)] = {
                 "values": figures.caseload_trace_values(summary, distribution),
-                "title": figures.caseload_title(summary, r), "half": summary.n_clients // 2,
-                "half_title": figures.caseload_half_title(summary),
+                "ranges": figures.caseload_axis_ranges(summary, distribution),
                 "text": live_text(figures.describe_caseload_recoveries(summary, r)),
             }
         return self._cache[(r, n)]
@@ -110,15 +109,15 @@ class EmpathyCaseload(widgets.VBox):
     def _update(self, _change: dict | None = None) -> None:
         shown = self._shown()
         values = shown["values"]
-        with self.figure.batch_update():  # only the values that change, without building a new figure
+        # only the values that change: trace data and axis ranges, which the browser redraws without the titles
+        with self.figure.batch_redraw_traces():
             for trace, value in zip(self.figure.data[:2], values[:2], strict=True):
                 trace.x, trace.hovertemplate = value["x"], value["hovertemplate"]
                 trace.error_x.array, trace.error_x.arrayminus = value["array"], value["arrayminus"]
             for trace, value in zip(self.figure.data[2:], values[2:], strict=True):
                 trace.x, trace.y = value["x"], value["y"]
-            self.figure.layout.title.text = shown["title"]
-            self.figure.layout.xaxis.range = [0, shown["half"]]
-            self.figure.layout.annotations[0].text = shown["half_title"]
+            for axis, axis_range in shown["ranges"].items():
+                self.figure.layout[axis].range = axis_range
         self.description.value = shown["text"]
 
 

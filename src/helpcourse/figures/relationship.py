@@ -12,13 +12,13 @@ from plotly.subplots import make_subplots
 from helpcourse.figures.core import PALETTE, base_layout, format_percent, format_r
 
 __all__ = [
+    "CASELOAD_TITLE",
     "HIGH_QUALITY",
     "LESS_EMPATHIC",
     "LOW_QUALITY",
     "MORE_EMPATHIC",
-    "caseload_half_title",
+    "caseload_axis_ranges",
     "caseload_recoveries_figure",
-    "caseload_title",
     "caseload_trace_values",
     "complex_reflections_figure",
     "describe_caseload_recoveries",
@@ -29,6 +29,12 @@ MORE_EMPATHIC = {"color": PALETTE["blue"], "symbol": "circle", "name": "Clients 
 LESS_EMPATHIC = {"color": PALETTE["orange"], "symbol": "square", "name": "Clients of less empathic helpers"}
 HIGH_QUALITY = {"color": PALETTE["blue"], "symbol": "circle", "name": "High-quality MI session"}
 LOW_QUALITY = {"color": PALETTE["vermillion"], "symbol": "square-open", "name": "Low-quality MI session"}
+
+#: Title of :func:`caseload_recoveries_figure`. It names no setting: the sliders show r and the caseload's size and
+#: the text alternative states them; a title that changed would make plotly.js redraw the whole figure.
+CASELOAD_TITLE = "Empathy on a caseload: simulated caseloads at the chosen r"
+#: Title of its left panel (the axis runs from 0 to the size of a half).
+CASELOAD_HALF_TITLE = "Clients above the median in each half"
 
 #: Bars of the difference histogram: which half was ahead, with colour and pattern.
 DIFFERENCE_BARS = (
@@ -57,7 +63,7 @@ def caseload_recoveries_figure(summary, distribution: pd.DataFrame, r: float) ->
     distribution
         :func:`helpcourse.simulate.caseload.difference_distribution` of the same caseloads.
     r
-        The correlation between empathy and outcome used in the simulation (shown in the title).
+        The correlation between empathy and outcome used in the simulation (stated by the text alternative).
 
     Returns
     -------
@@ -65,12 +71,12 @@ def caseload_recoveries_figure(summary, distribution: pd.DataFrame, r: float) ->
         Left: trace 0 and 1, the mean count above the median of each half, with a bar over the middle range of
         caseloads
         (circle and square markers). Right: traces 2-4, how many caseloads showed each difference, split by
-        which half was ahead (colour and bar pattern).
+        which half was ahead (colour and bar pattern); trace 5, a dashed line at no difference. Every axis range
+        is set (:func:`caseload_axis_ranges`), so that a key press changes trace data and axis ranges only.
     """
-    half = summary.n_clients // 2
     fig = make_subplots(
         rows=1, cols=2, column_widths=[0.45, 0.55], horizontal_spacing=0.1,
-        subplot_titles=(caseload_half_title(summary), "More minus less empathic half"),
+        subplot_titles=(CASELOAD_HALF_TITLE, "More minus less empathic half"),
     )
     values = caseload_trace_values(summary, distribution)
     for style, value in zip((MORE_EMPATHIC, LESS_EMPATHIC), values[:2], strict=True):
@@ -85,7 +91,7 @@ def caseload_recoveries_figure(summary, distribution: pd.DataFrame, r: float) ->
             ),
             row=1, col=1,
         )
-    for (_key, name, colour, pattern), value in zip(DIFFERENCE_BARS, values[2:], strict=True):
+    for (_key, name, colour, pattern), value in zip(DIFFERENCE_BARS, values[2:5], strict=True):
         fig.add_trace(
             go.Bar(
                 x=value["x"], y=value["y"], name=name,
@@ -94,14 +100,19 @@ def caseload_recoveries_figure(summary, distribution: pd.DataFrame, r: float) ->
             ),
             row=1, col=2,
         )
-    fig.add_vline(x=0, line_dash="dash", line_color=PALETTE["grey"], line_width=2, opacity=1, row=1, col=2)
-    fig.update_xaxes(title_text="Clients above the median outcome", range=[0, half], row=1, col=1)
+    fig.add_trace(  # the line at no difference: a trace, so that a key press changes trace data only
+        go.Scatter(x=values[5]["x"], y=values[5]["y"], mode="lines", name="No difference", showlegend=False,
+                   line={"dash": "dash", "color": PALETTE["grey"], "width": 2}, hoverinfo="skip"),
+        row=1, col=2,
+    )
+    ranges = caseload_axis_ranges(summary, distribution)
+    fig.update_xaxes(title_text="Clients above the median outcome", range=ranges["xaxis"], row=1, col=1)
     fig.update_yaxes(categoryorder="array", categoryarray=["Less empathic helpers", "More empathic helpers"],
                      row=1, col=1)
-    fig.update_xaxes(title_text="Difference in clients above the median", row=1, col=2)
-    fig.update_yaxes(title_text="Simulated caseloads", rangemode="tozero", row=1, col=2)
+    fig.update_xaxes(title_text="Difference in clients above the median", range=ranges["xaxis2"], row=1, col=2)
+    fig.update_yaxes(title_text="Simulated caseloads", range=ranges["yaxis2"], row=1, col=2)
     fig.update_layout(barmode="overlay", bargap=0.05)
-    base_layout(fig, caseload_title(summary, r), height=460)
+    base_layout(fig, CASELOAD_TITLE, height=460)
     fig.update_layout(legend={"y": -0.3}, margin={"b": 130})
     return fig
 
@@ -115,7 +126,7 @@ def caseload_trace_values(summary, distribution: pd.DataFrame) -> list[dict[str,
         Two markers (more, then less empathic half) with ``x`` (the mean count above the median), ``array`` and
         ``arrayminus`` (the error bar up to the top and down to the bottom of the middle range) and
         ``hovertemplate``; then three bar traces (ahead, tied, behind) with ``x`` (differences) and ``y``
-        (caseloads).
+        (caseloads); then the line at no difference (``x``, ``y``).
     """
     groups = (
         (summary.mean_more, summary.more_low, summary.more_high),
@@ -129,18 +140,21 @@ def caseload_trace_values(summary, distribution: pd.DataFrame) -> list[dict[str,
     parts = _difference_parts(distribution)
     for key, _name, _colour, _pattern in DIFFERENCE_BARS:
         values.append({"x": parts[key]["difference"].to_numpy(), "y": parts[key]["n_caseloads"].to_numpy()})
+    values.append({"x": [0, 0], "y": caseload_axis_ranges(summary, distribution)["yaxis2"]})
     return values
 
 
-def caseload_half_title(summary) -> str:
-    """Title of the left panel of :func:`caseload_recoveries_figure`: the size of each half."""
-    return f"Clients above the median in each half (of {summary.n_clients // 2})"
-
-
-def caseload_title(summary, r: float) -> str:
-    """Title of :func:`caseload_recoveries_figure`: the correlation, the number and the size of the caseloads."""
-    return (f"Correlation r = {format_r(r)}: {summary.n_caseloads:,} simulated caseloads of "
-            f"{summary.n_clients} clients")
+def caseload_axis_ranges(summary, distribution: pd.DataFrame) -> dict[str, list[float]]:
+    """The axis ranges of :func:`caseload_recoveries_figure`: ``xaxis`` from 0 to the size of a half; ``xaxis2``
+    the differences that came up (and 0), with a bar's width to spare; ``yaxis2`` from 0 to just above the
+    tallest bar."""
+    differences = distribution["difference"].to_numpy(dtype=float)
+    low, high = min(0.0, float(differences.min())), max(0.0, float(differences.max()))
+    return {
+        "xaxis": [0, summary.n_clients // 2],
+        "xaxis2": [low - 1.0, high + 1.0],
+        "yaxis2": [0.0, float(distribution["n_caseloads"].max()) * 1.05],
+    }
 
 
 def describe_caseload_recoveries(summary, r: float) -> str:
