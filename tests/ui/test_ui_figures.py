@@ -95,6 +95,17 @@ class FigurePage:
         points = poll(lambda: self.nbpage.plots(LINKED)[which]["points"], lambda n: n == 3, timeout=20)
         assert points == 3, f"figure {which} did not follow its slider (it shows {points} points, not 3)"
 
+    def check_after(self, step: str, moved: int | None, slider: int, received: int) -> None:
+        """After ``step``: every figure drawn (``moved``: the figure a slider had moved), figure ``slider`` follows
+        its slider, the page has compiled plotly's script once and received it ``received`` times."""
+        self.wait_until_drawn(moved)
+        self.move_slider(slider)
+        large = self.large()
+        assert large["compiled"] == 1, f"after the {step}, plotly's script was compiled more than once: {large}"
+        assert large["received"] == received, f"after the {step}, the page should have received plotly's " \
+            f"script {received} times (once per kernel): {large}"
+        self.done.add(step)
+
     def assert_models_loaded(self) -> None:
         stalled = [e for e in self.nbpage.console_errors if "Failed to initialize model" in e]
         assert not stalled, f"{len(stalled)} widget model(s) missed anywidget's 2 s: {stalled[:3]}"
@@ -122,12 +133,7 @@ def test_many_figures_at_once_load_draw_and_follow_their_sliders(figure_page: Fi
     page = figure_page
     page.nbpage.open()
     page.nbpage.run_all(page.cells)
-    page.wait_until_drawn()
-    page.move_slider(3)
-    large = page.large()
-    assert large["compiled"] == 1, f"plotly's script should be compiled once in the page: {large}"
-    assert large["received"] == 1, f"plotly's script should reach the page once: {large}"
-    page.done.add("first notebook")
+    page.check_after("first notebook", moved=None, slider=3, received=1)
 
 
 def test_a_second_notebook_in_the_same_page_uses_the_compiled_script(figure_page: FigurePage):
@@ -139,12 +145,7 @@ def test_a_second_notebook_in_the_same_page_uses_the_compiled_script(figure_page
     dialog.get_by_role("button", name="Open", exact=True).click()
     page.wait_for_kernel("b.ipynb")
     page.nbpage.run_all(page.cells)
-    page.wait_until_drawn()
-    page.move_slider(1)
-    large = page.large()
-    assert large["compiled"] == 1, f"the second notebook compiled plotly's script again: {large}"
-    assert large["received"] == 2, f"each kernel sends plotly's script once: {large}"
-    page.done.add("second notebook")
+    page.check_after("second notebook", moved=None, slider=1, received=2)
 
 
 def test_after_a_kernel_restart_the_figures_follow_their_sliders(figure_page: FigurePage):
@@ -154,24 +155,16 @@ def test_after_a_kernel_restart_the_figures_follow_their_sliders(figure_page: Fi
     page.page.locator(".jp-Dialog .jp-Dialog-button.jp-mod-accept", has_text="Restart").click()
     page.wait_for_kernel("b.ipynb")
     page.nbpage.run_all(page.cells)
-    page.wait_until_drawn()
-    page.move_slider(2)
-    large = page.large()
-    assert large["compiled"] == 1, f"the page compiled plotly's script again after the restart: {large}"
-    assert large["received"] == 3, f"the new kernel sends plotly's script once: {large}"
-    page.done.add("kernel restart")
+    page.check_after("kernel restart", moved=None, slider=2, received=3)
 
 
 def test_after_a_page_reload_the_figures_follow_their_sliders(figure_page: FigurePage):
-    """The notebook is saved and opened again in a new page: the widgets come back from the live kernel."""
+    """The notebook is saved and opened again in a new page: the widgets come back from the live kernel, each
+    figure as it was before the reload (figure 2 with its slider moved), not as it was first shown."""
     page = figure_page
     page.require("kernel restart")
     page.nbpage.menu("File", "docmanager:save")
     page.page.locator(".lm-TabBar-tab.jp-mod-current.jp-mod-dirty").wait_for(state="detached", timeout=30_000)
     page.page.goto(page.server.lab_url(f"{FOLDER}/b.ipynb"))
     page.wait_for_kernel("b.ipynb")
-    page.wait_until_drawn(moved=2)  # as it was before the reload, not as it was first shown
-    page.move_slider(4)
-    large = page.large()
-    assert large["compiled"] == 1, f"plotly's script should be compiled once in the new page: {large}"
-    assert large["received"] == 1, f"the kernel's copy of plotly's script should reach the new page: {large}"
+    page.check_after("page reload", moved=2, slider=4, received=1)
