@@ -80,8 +80,11 @@ class ProgressExplorer(widgets.VBox):
         self.changes = progress.reliable_change_table(sessions, self.threshold)
         self.patient_ids = [int(p) for p in self.changes.index]
         recorded = sessions[sessions["symptom_count"].notna()]
-        self.trajectories = {int(pid): group.set_index("session")["symptom_count"].astype(float)
-                             for pid, group in recorded.groupby("patient_id")}
+        # one patient's row positions per patient (one pass); a trajectory is built when it is first shown
+        self._recorded = pd.Series(recorded["symptom_count"].to_numpy(dtype=float),
+                                   index=pd.Index(recorded["session"].to_numpy(), name="session"), name="symptom_count")
+        self._rows = {int(pid): rows for pid, rows in recorded.groupby("patient_id").indices.items()}
+        self._trajectories: dict[int, pd.Series] = {}
         self.bands = {label: progress.expected_band(sessions, lower=low, upper=high)
                       for label, (low, high) in BANDS.items()}
         self.patient = LabelledIntSlider(
@@ -103,9 +106,15 @@ class ProgressExplorer(widgets.VBox):
         """The id of the patient shown."""
         return self.patient_ids[int(self.patient.value) - 1]
 
+    def trajectory(self, pid: int) -> pd.Series:
+        """One patient's recorded symptom counts by session, in the data set's order (kept once built)."""
+        if pid not in self._trajectories:
+            self._trajectories[pid] = self._recorded.iloc[self._rows[pid]]
+        return self._trajectories[pid]
+
     def _current(self) -> tuple[int, pd.Series, pd.Series]:
         pid = self.patient_id
-        trajectory = self.trajectories[pid]
+        trajectory = self.trajectory(pid)
         return pid, trajectory, progress.not_on_track(trajectory, self.bands[self.band.value])
 
     def _describe(self, pid: int, flags: pd.Series) -> str:

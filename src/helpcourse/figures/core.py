@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 import plotly.graph_objects as go
+import plotly.io as pio
 
 __all__ = [
     "FONT",
@@ -44,12 +45,17 @@ WEAKER = {"color": PALETTE["orange"], "symbol": "square", "pattern": "/", "name"
 
 FONT = {"family": "Arial, Helvetica, sans-serif", "size": 14}
 
+#: Every figure's template, made plotly's default when the figures are first imported. A new figure takes the default
+#: template as it is; a template named in ``update_layout`` is checked and deep-copied again for every figure, and
+#: plotly's own default would be built first for nothing (together 0.1-0.2 s over the four demos of module 07).
+TEMPLATE = "simple_white"
+pio.templates.default = TEMPLATE
+
 
 def base_layout(fig: go.Figure, title: str, height: int = 420) -> go.Figure:
     fig.update_layout(
         title={"text": title, "x": 0.02},
         font=FONT,
-        template="simple_white",
         height=height,
         margin={"l": 60, "r": 20, "t": 70, "b": 60},
         legend={"orientation": "h", "y": -0.18, "x": 0},
