@@ -59,6 +59,7 @@ PRESSES = 25  # timed presses per control
 MAX_PRESSES = 60  # presses at most per control (steps that change nothing visible are not timed)
 GIVE_UP = 8  # presses in a row without a visible change after which a control is left
 WAIT_S = 4.0  # how long one press may take to show
+PLOT_WAIT_S = 10.0  # per module: how long to wait for demo plots not yet drawn when Run All's widgets show
 GOAL_MEDIAN_MS = 100.0  # absolute, assessed at a load average of at most MAX_LOAD
 GOAL_P95_MS = 250.0  # absolute, assessed at a load average of at most MAX_LOAD
 GOAL_EXCESS_MS = 50.0  # median over the FigureWidget floor's median, at any load
@@ -222,6 +223,20 @@ def measure_cells(nbpage: NotebookPage, cells: list, module: str) -> list[dict]:
     return rows
 
 
+def demos_with_a_plot(nbpage: NotebookPage, cells: list) -> list:
+    """The demo cells whose plot has data, waiting up to ``PLOT_WAIT_S`` in all for plots still being drawn (a figure
+    is drawn when no widget's script is loading, so one may come a moment after the others)."""
+    def drawn() -> list:
+        return [cell for cell in cells if cell.is_demo and any(plot["traces"] for plot in nbpage.plots(cell.index))]
+    wanted = sum(cell.is_demo for cell in cells)
+    deadline = time.perf_counter() + PLOT_WAIT_S
+    found = drawn()
+    while len(found) < wanted and time.perf_counter() < deadline:
+        time.sleep(0.25)
+        found = drawn()
+    return found
+
+
 def open_and_run(nbpage: NotebookPage, cells: list) -> tuple[float, float, bool]:
     """Open a notebook, Run All; return (seconds to open, seconds of Run All until every plot is drawn, drawn)."""
     opened = nbpage.open()
@@ -251,8 +266,11 @@ def measure_module(browser, server: LabServer, path: Path) -> tuple[list[dict], 
         frozen = [e for e in nbpage.console_errors if "Failed to initialize" in e]
         if not drawn:
             print(f"  {path.stem}: not every demo rendered a plot", file=sys.stderr, flush=True)
-        demo_cells = [cell for cell in cells
-                      if cell.is_demo and any(plot["traces"] for plot in nbpage.plots(cell.index))]
+        demo_cells = demos_with_a_plot(nbpage, cells)
+        without = [cell.id for cell in cells if cell.is_demo and cell not in demo_cells]
+        if without:  # practices without a figure, or a figure not drawn: said, never left out silently
+            print(f"  {path.stem}: no plot drawn within {PLOT_WAIT_S:.0f} s, controls not timed: {', '.join(without)}",
+                  flush=True)
         rows = measure_cells(nbpage, demo_cells, path.stem)
         frozen += [e for e in nbpage.console_errors if "Failed to initialize" in e and e not in frozen]
         run["frozen"] = len(frozen)
