@@ -30,7 +30,8 @@ def test_dashboard_plots_the_band_and_the_case_up_to_the_session(band):
     np.testing.assert_allclose(_trace(dashboard, "symptoms").y, case["symptom_count"][:4])
     np.testing.assert_allclose(_trace(dashboard, "alliance").y, case["alliance"][:4])
     assert list(_trace(dashboard, "not_on_track").x) == [] and list(_trace(dashboard, "rupture").x) == []
-    assert dashboard.figure.layout.title.text == "Maya, session 3 of 14 (goals): symptoms and alliance"
+    assert dashboard.figure.layout.title.text == "Maya, session by session: symptoms and alliance"
+    assert "Maya, session 3 of 14 (goals)" in dashboard.heading.value
 
 
 def test_dashboard_slider_updates_the_same_figure_text_and_note():
@@ -44,7 +45,7 @@ def test_dashboard_slider_updates_the_same_figure_text_and_note():
     assert list(_trace(dashboard, "rupture").x) == [4.0]
     assert list(_trace(dashboard, "rupture").y) == [case.loc[4, "alliance"]]
     assert list(_trace(dashboard, "current_symptoms").y) == [case.loc[6, "symptom_count"]]
-    assert "session 6 of 14 (feedback and repair)" in figure.layout.title.text
+    assert "session 6 of 14 (feedback and repair)" in dashboard.heading.value
     text = dashboard.description.value
     assert "Session 6: Maya has 7 of 9 symptoms" in text and "above the band (not on track)" in text
     assert "above the band at sessions 5, 6" in text and "rupture marker at session 4" in text
@@ -73,7 +74,17 @@ def test_dashboard_figure_uses_a_second_encoding_for_every_marker(band):
     assert symbols["Above the band (not on track)"] == "x"
     assert symbols["Alliance rating (1-5)"] == "diamond"
     assert symbols["Rupture marker (alliance fell by 0.5 or more)"] == "triangle-down"
-    assert fig.layout.title.text.startswith("Maya, session 14 of 14")
+    assert fig.layout.title.text == figures.case_dashboard_title("Maya")
+
+
+def test_dashboard_slider_redraws_the_traces_only():
+    dashboard = demos.case_dashboard(session=1)
+    sent = []
+    dashboard.figure.observe(lambda change: sent.append((change["name"], change["new"])),
+                             names=["_py2js_update", "_py2js_animate"])
+    dashboard.slider.value = 7
+    assert [name for name, message in sent if message is not None] == ["_py2js_animate"]
+    assert "Maya, session 7 of 14" in dashboard.heading.value
 
 
 def test_case_reply_practice_uses_the_case_statements_in_order():

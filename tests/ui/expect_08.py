@@ -17,7 +17,7 @@ from expect_03 import check_conversation_practice
 from module_expectations import DemoExpectation, _live_text, _press
 from ui_harness import CellInfo, NotebookPage, poll
 
-from helpcourse import capstone, data
+from helpcourse import capstone, data, figures
 
 TOL = 1e-9
 
@@ -52,9 +52,14 @@ def _xy(trace: dict) -> tuple[list[float], list[float]]:
 
 def _assert_dashboard_shows(nbpage: NotebookPage, cell: CellInfo, session: int) -> tuple[list[int], list[int]]:
     case, band = _case(), _band()
-    title = f"Maya, session {session} of 14"
-    plot = poll(lambda: nbpage.plot_data(cell.index), lambda p: title in p["layout"]["title"]["text"])
-    assert title in plot["layout"]["title"]["text"], f"the title should say {title!r}"
+    heading = f"Maya, session {session} of 14"
+    shown = poll(lambda: nbpage.cell(cell.index).locator(".helpcourse-case-heading").first.text_content() or "",
+                 lambda text: heading in text)
+    assert heading in shown, f"the heading above the dashboard should say {heading!r}"
+    symptoms = case.loc[:session, "symptom_count"].to_numpy(dtype=float)
+    plot = poll(lambda: nbpage.plot_data(cell.index),
+                lambda p: len(_trace(p, "Symptoms present (of 9)")["x"]) == len(symptoms))
+    assert plot["layout"]["title"]["text"] == figures.case_dashboard_title("Maya")
 
     sessions = list(case.index)
     upper = _trace(plot, "Middle half of real patients (25th-75th percentile)")

@@ -53,10 +53,11 @@ class CaseDashboard(widgets.VBox):
             figures.case_dashboard_figure(self.progress, self.alliance, self.ruptures, session, capstone.CASE_NAME,
                                           self.case.loc[session, "phase"])
         )
+        self.heading = widgets.HTML(self._heading_html(session))
         self.note = widgets.HTML(self._note_html(session))
         self.description = widgets.HTML(live_text(self.describe(session)))
         self.slider.observe(self._update, names="value")
-        super().__init__([self.slider, self.figure, self.description, self.note])
+        super().__init__([self.slider, self.heading, self.figure, self.description, self.note])
 
     def describe(self, session: int) -> str:
         """The text alternative of the dashboard at ``session``."""
@@ -67,6 +68,11 @@ class CaseDashboard(widgets.VBox):
             capstone.CASE_NAME, row, float(self.alliance.loc[session]),
             [s for s in self.ruptures if s <= session], flagged,
         )
+
+    def _heading_html(self, session: int) -> str:
+        text = figures.case_session_heading(capstone.CASE_NAME, session, self.last_session,
+                                            str(self.case.loc[session, "phase"]))
+        return f"<p class='helpcourse-case-heading'><b>{html.escape(text)}</b></p>"
 
     def _note_html(self, session: int) -> str:
         row = self.case.loc[session]
@@ -81,9 +87,7 @@ class CaseDashboard(widgets.VBox):
         if session not in self._cache:
             self._cache[session] = {
                 "points": figures.dashboard_points(self.progress, self.alliance, self.ruptures, session),
-                "title": figures.case_dashboard_title(
-                    capstone.CASE_NAME, session, self.last_session, str(self.case.loc[session, "phase"])
-                ),
+                "heading": self._heading_html(session),
                 "text": live_text(self.describe(session)),
                 "note": self._note_html(session),
             }
@@ -93,11 +97,11 @@ class CaseDashboard(widgets.VBox):
         session = int(self.slider.value)
         shown = self._shown(session)
         names = figures.DASHBOARD_TRACES
-        with self.figure.batch_update():
+        with self.figure.batch_redraw_traces():  # the points only: the axes and the title stay put
             for key, (x, y) in shown["points"].items():
                 trace = self.figure.data[names.index(key)]
                 trace.x, trace.y = x, y
-            self.figure.layout.title.text = shown["title"]
+        self.heading.value = shown["heading"]
         self.description.value = shown["text"]
         self.note.value = shown["note"]
 

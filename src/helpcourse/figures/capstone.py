@@ -12,6 +12,7 @@ __all__ = [
     "DASHBOARD_TRACES",
     "case_dashboard_figure",
     "case_dashboard_title",
+    "case_session_heading",
     "dashboard_points",
     "describe_case_session",
 ]
@@ -74,9 +75,18 @@ def dashboard_points(case_progress: pd.DataFrame, alliance: pd.Series, ruptures:
     }
 
 
-def case_dashboard_title(name: str, session: int, last_session: int, phase: str) -> str:
-    """The dashboard's title, for example "Maya, session 4 of 14 (rupture): symptoms and alliance"."""
-    return f"{name}, session {session} of {last_session} ({phase}): symptoms and alliance"
+def case_dashboard_title(name: str) -> str:
+    """The dashboard's title, for example "Maya, session by session: symptoms and alliance".
+
+    It names no session: the heading above the figure does (:func:`case_session_heading`); a title that changed
+    would make plotly.js redraw the whole figure at each step of the slider.
+    """
+    return f"{name}, session by session: symptoms and alliance"
+
+
+def case_session_heading(name: str, session: int, last_session: int, phase: str) -> str:
+    """The session the dashboard has reached, for example "Maya, session 4 of 14 (rupture)"."""
+    return f"{name}, session {session} of {last_session} ({phase})"
 
 
 def case_dashboard_figure(case_progress: pd.DataFrame, alliance: pd.Series, ruptures: list[int], session: int,
@@ -94,7 +104,8 @@ def case_dashboard_figure(case_progress: pd.DataFrame, alliance: pd.Series, rupt
     session
         The session reached; the case is drawn up to it.
     name, phase
-        The client's name and the phase of the session reached, for the title.
+        The client's name (for the title) and the phase of the session reached (named by the heading above the
+        figure, :func:`case_session_heading`, not by the figure).
 
     Returns
     -------
@@ -144,7 +155,7 @@ def case_dashboard_figure(case_progress: pd.DataFrame, alliance: pd.Series, rupt
         x, y = points[key]
         fig.add_trace(go.Scatter(x=x, y=y, mode="markers", name="Session reached", marker=ring,
                                  showlegend=row == 1, hoverinfo="skip"), row=row, col=1)
-    base_layout(fig, case_dashboard_title(name, session, last, phase), height=560)
+    base_layout(fig, case_dashboard_title(name), height=560)
     fig.update_layout(legend={"y": -0.14, "traceorder": "normal"})
     fig.update_xaxes(range=[-0.5, last + 0.5], dtick=1)
     fig.update_xaxes(title_text="Session (0 = intake)", row=2, col=1)
